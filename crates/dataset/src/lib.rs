@@ -17,7 +17,7 @@ mod write;
 pub use columns::{Dict, GroupIndex, IdIndex, StrCol};
 pub use dataset::{Dataset, Indexes};
 pub use model::*;
-pub use read::{ReadOptions, Warning, read_dataset, table_file};
+pub use read::{ReadOptions, Warning, read_calls_file, read_dataset, table_file};
 pub use write::{DatasetWriter, Format, WriteError};
 
 use std::fmt;

@@ -10,7 +10,7 @@ use almen_core::{Day, ParseError, Sex, Timestamp, parse_bool};
 use almen_reference::{KommuneCode, ServiceCode};
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, TimeUnit};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -107,53 +107,122 @@ impl Rows for CsvRows {
 }
 
 struct ArrowRows {
-    batch: RecordBatch,
-    cols: Vec<Option<ArrayRef>>,
+    len: usize,
+    cols: Vec<Col>,
+}
+
+/// One Arrow column, downcast once per batch so that reading a cell is a match on a small
+/// enum and an indexed load, not a type dispatch (the national claims table has half a
+/// billion cells).
+enum Col {
+    Missing,
+    Utf8(arrow_array::StringArray),
+    LargeUtf8(arrow_array::LargeStringArray),
+    View(arrow_array::StringViewArray),
+    Int(arrow_array::Int64Array),
+    Int32(arrow_array::Int32Array),
+    Float(arrow_array::Float64Array),
+    Bool(arrow_array::BooleanArray),
+    Date(arrow_array::Date32Array),
+    /// Timestamps in any unit, with the divisor to seconds.
+    Ts(arrow_array::Int64Array, i64),
+}
+
+impl Col {
+    fn of(a: &ArrayRef) -> Col {
+        use arrow_array::Int64Array;
+        let widen = |a: &ArrayRef| -> Int64Array { arrow_cast_int64(a) };
+        match a.data_type() {
+            DataType::Utf8 => Col::Utf8(a.as_string::<i32>().clone()),
+            DataType::LargeUtf8 => Col::LargeUtf8(a.as_string::<i64>().clone()),
+            DataType::Utf8View => Col::View(a.as_string_view().clone()),
+            DataType::Int32 => Col::Int32(a.as_primitive::<Int32Type>().clone()),
+            DataType::Int64 => Col::Int(a.as_primitive::<Int64Type>().clone()),
+            DataType::Int8
+            | DataType::Int16
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32 => Col::Int(widen(a)),
+            DataType::Float64 => Col::Float(a.as_primitive::<Float64Type>().clone()),
+            DataType::Float32 => Col::Float(
+                a.as_primitive::<Float32Type>()
+                    .unary::<_, Float64Type>(|v| v as f64),
+            ),
+            DataType::Boolean => Col::Bool(a.as_boolean().clone()),
+            DataType::Date32 => Col::Date(a.as_primitive::<Date32Type>().clone()),
+            DataType::Timestamp(unit, _) => {
+                let div = match unit {
+                    TimeUnit::Second => 1,
+                    TimeUnit::Millisecond => 1_000,
+                    TimeUnit::Microsecond => 1_000_000,
+                    TimeUnit::Nanosecond => 1_000_000_000,
+                };
+                Col::Ts(widen(a), div)
+            }
+            // Refused when the file is opened: see `supported`.
+            _ => Col::Missing,
+        }
+    }
+}
+
+/// Integer-like columns (narrow ints, timestamps) as plain i64 values with the same nulls.
+fn arrow_cast_int64(a: &ArrayRef) -> arrow_array::Int64Array {
+    use arrow_array::Int64Array;
+    let n = a.len();
+    let get = |i: usize| -> Option<i64> {
+        if a.is_null(i) {
+            return None;
+        }
+        Some(match a.data_type() {
+            DataType::Int8 => a.as_primitive::<Int8Type>().value(i) as i64,
+            DataType::Int16 => a.as_primitive::<Int16Type>().value(i) as i64,
+            DataType::UInt8 => a.as_primitive::<UInt8Type>().value(i) as i64,
+            DataType::UInt16 => a.as_primitive::<UInt16Type>().value(i) as i64,
+            DataType::UInt32 => a.as_primitive::<UInt32Type>().value(i) as i64,
+            DataType::Timestamp(TimeUnit::Second, _) => {
+                a.as_primitive::<TimestampSecondType>().value(i)
+            }
+            DataType::Timestamp(TimeUnit::Millisecond, _) => {
+                a.as_primitive::<TimestampMillisecondType>().value(i)
+            }
+            DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                a.as_primitive::<TimestampMicrosecondType>().value(i)
+            }
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+                a.as_primitive::<TimestampNanosecondType>().value(i)
+            }
+            _ => 0,
+        })
+    };
+    Int64Array::from_iter((0..n).map(get))
 }
 
 impl Rows for ArrowRows {
     fn len(&self) -> usize {
-        self.batch.num_rows()
+        self.len
     }
+    #[inline]
     fn cell(&self, col: usize, row: usize) -> Cell<'_> {
-        let Some(a) = &self.cols[col] else {
-            return Cell::Null;
-        };
-        if a.is_null(row) {
-            return Cell::Null;
+        macro_rules! v {
+            ($a:expr, $f:expr) => {
+                if $a.is_null(row) {
+                    Cell::Null
+                } else {
+                    $f($a.value(row))
+                }
+            };
         }
-        match a.data_type() {
-            DataType::Utf8 => Cell::Str(a.as_string::<i32>().value(row)),
-            DataType::LargeUtf8 => Cell::Str(a.as_string::<i64>().value(row)),
-            DataType::Utf8View => Cell::Str(a.as_string_view().value(row)),
-            DataType::Int8 => Cell::Int(a.as_primitive::<Int8Type>().value(row) as i64),
-            DataType::Int16 => Cell::Int(a.as_primitive::<Int16Type>().value(row) as i64),
-            DataType::Int32 => Cell::Int(a.as_primitive::<Int32Type>().value(row) as i64),
-            DataType::Int64 => Cell::Int(a.as_primitive::<Int64Type>().value(row)),
-            DataType::UInt8 => Cell::Int(a.as_primitive::<UInt8Type>().value(row) as i64),
-            DataType::UInt16 => Cell::Int(a.as_primitive::<UInt16Type>().value(row) as i64),
-            DataType::UInt32 => Cell::Int(a.as_primitive::<UInt32Type>().value(row) as i64),
-            DataType::Float32 => Cell::Float(a.as_primitive::<Float32Type>().value(row) as f64),
-            DataType::Float64 => Cell::Float(a.as_primitive::<Float64Type>().value(row)),
-            DataType::Boolean => Cell::Bool(a.as_boolean().value(row)),
-            DataType::Date32 => Cell::Date(a.as_primitive::<Date32Type>().value(row)),
-            DataType::Timestamp(unit, _) => Cell::Ts(match unit {
-                TimeUnit::Second => a.as_primitive::<TimestampSecondType>().value(row),
-                TimeUnit::Millisecond => a
-                    .as_primitive::<TimestampMillisecondType>()
-                    .value(row)
-                    .div_euclid(1000),
-                TimeUnit::Microsecond => a
-                    .as_primitive::<TimestampMicrosecondType>()
-                    .value(row)
-                    .div_euclid(1_000_000),
-                TimeUnit::Nanosecond => a
-                    .as_primitive::<TimestampNanosecondType>()
-                    .value(row)
-                    .div_euclid(1_000_000_000),
-            }),
-            // Checked when the file is opened: see `supported`.
-            _ => Cell::Null,
+        match &self.cols[col] {
+            Col::Missing => Cell::Null,
+            Col::Utf8(a) => v!(a, Cell::Str),
+            Col::LargeUtf8(a) => v!(a, Cell::Str),
+            Col::View(a) => v!(a, Cell::Str),
+            Col::Int(a) => v!(a, Cell::Int),
+            Col::Int32(a) => v!(a, |x: i32| Cell::Int(x as i64)),
+            Col::Float(a) => v!(a, Cell::Float),
+            Col::Bool(a) => v!(a, Cell::Bool),
+            Col::Date(a) => v!(a, Cell::Date),
+            Col::Ts(a, div) => v!(a, |x: i64| Cell::Ts(x.div_euclid(*div))),
         }
     }
 }
@@ -637,10 +706,13 @@ impl Source {
                         Ok(batch) => {
                             let cols = pos
                                 .iter()
-                                .map(|p| p.map(|i| batch.column(i).clone()))
+                                .map(|p| p.map_or(Col::Missing, |i| Col::of(batch.column(i))))
                                 .collect();
                             let n = batch.num_rows() as u64;
-                            let rows = ArrowRows { batch, cols };
+                            let rows = ArrowRows {
+                                len: batch.num_rows(),
+                                cols,
+                            };
                             f(&rows, first, errs);
                             first += n;
                         }
@@ -692,11 +764,21 @@ fn read_table<T: Default>(
     dir: &Path,
     table: Table,
     opts: &ReadOptions,
+    parse_row: impl FnMut(&mut RowCtx<'_, &dyn RowsDyn>, &mut T),
+) -> (T, bool, Vec<DataError>, bool, Vec<Warning>) {
+    read_table_at(table_file(dir, table), dir, table, opts, parse_row)
+}
+
+fn read_table_at<T: Default>(
+    path: Option<PathBuf>,
+    dir: &Path,
+    table: Table,
+    opts: &ReadOptions,
     mut parse_row: impl FnMut(&mut RowCtx<'_, &dyn RowsDyn>, &mut T),
 ) -> (T, bool, Vec<DataError>, bool, Vec<Warning>) {
     let mut out = T::default();
     let mut warnings = Vec::new();
-    let Some(path) = table_file(dir, table) else {
+    let Some(path) = path else {
         let errors = if table.required() {
             vec![DataError::file(
                 dir.join(format!("{}.csv", table.name()))
@@ -1030,7 +1112,18 @@ fn read_claims(
 }
 
 fn read_calls(dir: &Path, o: &ReadOptions, patients: &Parent<'_>) -> TableRead<Calls> {
-    read_table(dir, Table::Calls, o, |r, c: &mut Calls| {
+    read_calls_at(table_file(dir, Table::Calls), dir, o, Some(patients))
+}
+
+/// `patients` is `None` for a calls file read on its own: patient ids are then not checked
+/// and not kept.
+fn read_calls_at(
+    path: Option<PathBuf>,
+    dir: &Path,
+    o: &ReadOptions,
+    patients: Option<&Parent<'_>>,
+) -> TableRead<Calls> {
+    read_table_at(path, dir, Table::Calls, o, |r, c: &mut Calls| {
         let call_id = r.str(0).map(str::to_string);
         let received = r.get(1, ts);
         let answered = r.opt(2, ts);
@@ -1047,7 +1140,10 @@ fn read_calls(dir: &Path, o: &ReadOptions, patients: &Parent<'_>) -> TableRead<C
         let booked = r.opt(7, ts);
         let finished = r.opt(8, ts);
         let visit = r.opt(9, ts);
-        let patient = r.reference(10, patients, true);
+        let patient = match patients {
+            Some(p) => r.reference(10, p, true),
+            None => r.opt_str(10).map(|_| NONE),
+        };
         if let (Some(rc), Some(Some(a))) = (received, answered)
             && a < rc
         {
@@ -1257,4 +1353,47 @@ pub fn read_dataset(dir: &Path, opts: &ReadOptions) -> Result<(Dataset, Vec<Warn
         Dataset::assemble(tables, clinic_by_id, doctor_by_id, patient_by_id),
         warnings,
     ))
+}
+
+/// Reads an out-of-hours call log on its own: a `calls` file in the extract format (CSV,
+/// gzipped CSV or Parquet, any file name), or a dataset folder's calls table. Patient ids
+/// are not resolved (there is no patients table to resolve them against).
+pub fn read_calls_file(
+    path: &Path,
+    opts: &ReadOptions,
+) -> Result<(Calls, Vec<Warning>), DataErrors> {
+    let (file, dir) = if path.is_dir() {
+        (table_file(path, Table::Calls), path.to_path_buf())
+    } else if path.is_file() {
+        (
+            Some(path.to_path_buf()),
+            path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        )
+    } else {
+        return Err(DataErrors::new(vec![DataError::file(
+            path.display().to_string(),
+            "no such file or folder",
+        )]));
+    };
+    let Some(file) = file else {
+        return Err(DataErrors::new(vec![DataError::file(
+            path.display().to_string(),
+            "the folder has no calls table (calls.csv, calls.csv.gz or calls.parquet)",
+        )]));
+    };
+    let (calls, _, mut errors, truncated, warnings) =
+        read_calls_at(Some(file.clone()), &dir, opts, None);
+    if errors.is_empty() {
+        check_unique(
+            Table::Calls,
+            &file.display().to_string(),
+            &calls.call_id,
+            &mut errors,
+        );
+    }
+    if errors.is_empty() {
+        Ok((calls, warnings))
+    } else {
+        Err(DataErrors { errors, truncated })
+    }
 }
