@@ -33,7 +33,9 @@ mod i18n;
 mod login;
 mod modules;
 mod pages;
+mod reference_page;
 mod start;
+pub mod vagt;
 
 pub use auth::{
     CurrentUser, DEMO_USERS, MIN_PASSWORD_CHARS, Role, SESSION_COOKIE, authenticate, create_user,
@@ -84,6 +86,9 @@ pub struct AppState {
     pub dataset: Option<Arc<almen_dataset::Dataset>>,
     /// The navigation entries of the modules that are mounted, in order.
     modules: Arc<Vec<ModuleNav>>,
+    /// Becomes true when a graceful shutdown begins, so that responses without an end (the
+    /// out-of-hours board's event streams) finish and let the server stop.
+    shutdown: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -92,6 +97,16 @@ impl AppState {
             db,
             dataset,
             modules: Arc::new(Vec::new()),
+            shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
+        }
+    }
+
+    /// Completes when the server begins to shut down. A streaming response selects on it.
+    pub fn shutdown_signal(&self) -> impl Future<Output = ()> + Send + use<> {
+        let mut rx = self.shutdown.subscribe();
+        async move {
+            // An error means every state is gone, which is a shutdown too.
+            let _ = rx.wait_for(|stopping| *stopping).await;
         }
     }
 
@@ -147,6 +162,11 @@ pub async fn serve_until(
         .local_addr()
         .context("cannot read the bound address")?;
     on_ready(addr);
+    let stopping = state.shutdown.clone();
+    let shutdown = async move {
+        shutdown.await;
+        stopping.send_replace(true);
+    };
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
@@ -178,6 +198,9 @@ pub async fn build_state(
         auth::ensure_demo_users(&db)
             .await
             .context("cannot create the demo users")?;
+        vagt::ensure_demo_data(&db, almen_core::Timestamp::now())
+            .await
+            .context("cannot create the out-of-hours demo data")?;
     }
     let dataset = match (dataset, &config.data_dir) {
         (Some(dataset), _) => Some(dataset),
@@ -224,6 +247,9 @@ fn assemble(mut state: AppState, extra: Vec<Module>) -> (Router, AppState) {
                 .router
                 .route_layer(middleware::from_fn_with_state(gate, modules::gate)),
         );
+        if let Some(public) = module.public {
+            router = router.merge(public);
+        }
     }
     let router = router
         .fallback(|| async { AppError::NotFound })

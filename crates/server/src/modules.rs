@@ -59,20 +59,37 @@ impl ModuleNav {
 pub struct Module {
     pub nav: ModuleNav,
     pub router: Router<AppState>,
+    /// Routes outside the gate, for clients without a session (a phone system with an API
+    /// token): each handler must authenticate the request itself.
+    pub public: Option<Router<AppState>>,
 }
 
 impl Module {
     pub fn new(nav: ModuleNav, router: Router<AppState>) -> Module {
-        Module { nav, router }
+        Module {
+            nav,
+            router,
+            public: None,
+        }
+    }
+
+    /// Adds routes that bypass the session-and-role gate (see [`Module::public`]).
+    pub fn with_public(mut self, public: Router<AppState>) -> Module {
+        self.public = Some(public);
+        self
     }
 }
 
 /// The modules of this crate that work with `state`, in navigation order.
 pub(crate) fn builtin(state: &AppState) -> Vec<Module> {
-    [crate::audit_page::module(state)]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        crate::vagt::module(state),
+        crate::reference_page::module(state),
+        crate::audit_page::module(state),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The state of a module's gate: the app (for the session) and the module's roles.

@@ -1,0 +1,69 @@
+//! `almen`: the command line of Almen. Thin glue: parse the arguments, call the library
+//! crates, print the result, map errors to exit codes.
+
+mod cmd_data;
+mod cmd_serve;
+mod cmd_synth;
+mod cmd_vagt;
+mod progress;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Almen — open software for Danish general practice.
+///
+/// Start with `almen demo`: it generates a synthetic Region Midtjylland the first time,
+/// opens the embedded SQLite database and serves the web UI on http://127.0.0.1:8080.
+/// Every command explains itself with `--help`, e.g. `almen synth --help`.
+#[derive(Parser)]
+#[command(
+    name = "almen",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate synthetic data (first run only), open SQLite and serve the web UI with demo users.
+    Demo(cmd_serve::DemoArgs),
+    /// Serve the web UI and API on a database (SQLite file or PostgreSQL).
+    Serve(cmd_serve::ServeArgs),
+    /// Generate a synthetic dataset ("Synthetic Denmark") in the extract format.
+    Synth(cmd_synth::SynthArgs),
+    /// Work with dataset folders: validate one with `almen data check DIR`.
+    #[command(subcommand)]
+    Data(cmd_data::DataCommand),
+    /// The out-of-hours service (lægevagten): KPIs against the service targets.
+    #[command(subcommand)]
+    Vagt(cmd_vagt::VagtCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ALMEN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Demo(a) => cmd_serve::demo(a),
+        Command::Serve(a) => cmd_serve::serve(a),
+        Command::Synth(a) => cmd_synth::run(a),
+        Command::Data(c) => cmd_data::run(c),
+        Command::Vagt(c) => cmd_vagt::run(c),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
