@@ -38,7 +38,7 @@ enum Command {
     /// Work with dataset folders: validate one with `almen data check DIR`.
     #[command(subcommand)]
     Data(cmd_data::DataCommand),
-    /// The out-of-hours service (lægevagten): KPIs against the service targets.
+    /// The out-of-hours service (lægevagten): KPIs against the targets, replay, API tokens.
     #[command(subcommand)]
     Vagt(cmd_vagt::VagtCommand),
 }

@@ -40,6 +40,7 @@ mod text;
 pub use demo::ensure_demo_data;
 pub use intake::{DEMO_PHONE_TOKEN, TokenScope, create_api_token, revoke_api_token};
 pub use replay::{ReplayOptions, ReplayStats, replay};
+pub use report::calls_in_database;
 
 use crate::AppState;
 use crate::auth::Role;

@@ -123,6 +123,25 @@ async fn compute(
     Ok((report, bins))
 }
 
+/// The calls received in `[from, to)` that have left the queue, as KPI rows: what
+/// `almen vagt kpi --database` scores. Calls still waiting have no wait yet and are left out,
+/// as on the report page.
+pub async fn calls_in_database(
+    db: &Db,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+) -> Result<Vec<almen_kpi::Call>, crate::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {KPI_COLUMNS} FROM vagt_calls WHERE received_at >= $1 AND received_at < $2 \
+         AND state NOT IN ('queued', 'offered') ORDER BY received_at, id"
+    ))
+    .bind(from.map_or(i64::MIN, Timestamp::unix))
+    .bind(to.map_or(i64::MAX, Timestamp::unix))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(kpi_call).collect::<Result<Vec<_>, _>>()?)
+}
+
 /// `GET /api/v1/vagt/report?from=YYYY-MM-DD&to=YYYY-MM-DD`: the KPI report (the fields of
 /// `almen vagt kpi --format json`, grouped by hour) and the wait histogram.
 pub(crate) async fn json(
