@@ -26,6 +26,20 @@ impl StrCol {
         self.ends.push(end);
         Ok(())
     }
+    /// Makes room for `rows` more values of the average length in `sample`.
+    pub fn reserve_like(&mut self, rows: usize, sample: &StrCol) {
+        let per_row = sample.bytes.len().div_ceil(sample.len().max(1));
+        self.bytes.reserve(rows.saturating_mul(per_row));
+        self.ends.reserve(rows);
+    }
+    /// Appends every value of `other`, in order.
+    pub fn append(&mut self, other: &StrCol) -> Result<(), ColumnFull> {
+        let base = self.bytes.len();
+        u32::try_from(base + other.bytes.len()).map_err(|_| ColumnFull)?;
+        self.bytes.push_str(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|e| e + base as u32));
+        Ok(())
+    }
     pub fn get(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         &self.bytes[start..self.ends[i] as usize]

@@ -2,7 +2,7 @@
 //! batch by batch, validate and convert every cell, resolve references, and either return the
 //! whole dataset or every error found (up to a limit).
 
-use crate::columns::{IdIndex, StrCol};
+use crate::columns::{ColumnFull, IdIndex, StrCol, hash_id};
 use crate::dataset::{Dataset, build_id_index};
 use crate::model::*;
 use crate::{DataError, DataErrors};
@@ -12,6 +12,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, TimeUnit};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -284,10 +286,35 @@ struct RowCtx<'a, R: Rows> {
     line: u64,
     table: Table,
     errs: &'a mut Errs,
+    last: &'a mut LastRefs,
     ok: bool,
 }
 
-impl<R: Rows> RowCtx<'_, R> {
+/// The id each reference column resolved last. Child tables come grouped by patient, so most
+/// rows repeat the previous row's id and need no hash lookup.
+#[derive(Default)]
+struct LastRefs(Vec<(usize, String, u32)>);
+
+impl LastRefs {
+    fn find(&self, col: usize, id: &str) -> Option<u32> {
+        self.0
+            .iter()
+            .find(|(c, s, _)| *c == col && s == id)
+            .map(|(_, _, r)| *r)
+    }
+    fn set(&mut self, col: usize, id: &str, row: u32) {
+        match self.0.iter_mut().find(|(c, _, _)| *c == col) {
+            Some(e) => {
+                e.1.clear();
+                e.1.push_str(id);
+                e.2 = row;
+            }
+            None => self.0.push((col, id.to_string(), row)),
+        }
+    }
+}
+
+impl<'a, R: Rows> RowCtx<'a, R> {
     fn fail(&mut self, col: usize, problem: impl Into<String>, value: String) {
         self.ok = false;
         let e = DataError::at(
@@ -340,13 +367,14 @@ impl<R: Rows> RowCtx<'_, R> {
             }
         }
     }
-    fn str(&mut self, col: usize) -> Option<&str> {
-        let ok = !matches!(self.rows.cell(col, self.row), Cell::Null);
+    fn str(&mut self, col: usize) -> Option<&'a str> {
+        let rows: &'a R = self.rows;
+        let ok = !matches!(rows.cell(col, self.row), Cell::Null);
         if !ok {
             self.fail(col, "required value is missing", String::new());
             return None;
         }
-        match self.rows.cell(col, self.row) {
+        match rows.cell(col, self.row) {
             Cell::Str(s) => Some(s),
             c => {
                 let t = c.text();
@@ -355,8 +383,9 @@ impl<R: Rows> RowCtx<'_, R> {
             }
         }
     }
-    fn opt_str(&mut self, col: usize) -> Option<Option<&str>> {
-        match self.rows.cell(col, self.row) {
+    fn opt_str(&mut self, col: usize) -> Option<Option<&'a str>> {
+        let rows: &'a R = self.rows;
+        match rows.cell(col, self.row) {
             Cell::Null => Some(None),
             Cell::Str(s) => Some(Some(s)),
             c => {
@@ -376,8 +405,14 @@ impl<R: Rows> RowCtx<'_, R> {
         } else {
             self.str(col)?
         };
+        if let Some(r) = self.last.find(col, s) {
+            return Some(r);
+        }
         match parent.index.get(parent.ids, s) {
-            Some(r) => Some(r),
+            Some(r) => {
+                self.last.set(col, s, r);
+                Some(r)
+            }
             None => {
                 let s = s.to_string();
                 self.fail(
@@ -545,6 +580,16 @@ type MakeSource = Box<dyn FnOnce(Vec<Option<usize>>) -> Source>;
 
 impl Source {
     fn open(path: &Path, table: Table, warnings: &mut Vec<Warning>) -> Result<Source, DataError> {
+        Source::open_groups(path, table, None, warnings)
+    }
+
+    /// Opens `path`; for Parquet, only the row groups `groups` when given.
+    fn open_groups(
+        path: &Path,
+        table: Table,
+        groups: Option<Vec<usize>>,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Source, DataError> {
         let fname = path.display().to_string();
         let file = std::fs::File::open(path)
             .map_err(|e| DataError::file(fname.clone(), format!("cannot open: {e}")))?;
@@ -565,6 +610,10 @@ impl Source {
                     ));
                 }
             }
+            let builder = match groups {
+                Some(g) => builder.with_row_groups(g),
+                None => builder,
+            };
             let reader = builder.with_batch_size(BATCH).build().map_err(|e| {
                 DataError::file(fname.clone(), format!("not a readable Parquet file: {e}"))
             })?;
@@ -635,14 +684,16 @@ impl Source {
         Ok(make(pos))
     }
 
-    /// Calls `f` with each batch and the 1-based number of its first row.
+    /// Calls `f` with each batch and the 1-based number of its first row, counting from
+    /// `first` (1 unless the source starts inside a file).
     fn for_each_batch(
         self,
         fname: &str,
+        first: u64,
         errs: &mut Errs,
         mut f: impl FnMut(&dyn RowsDyn, u64, &mut Errs),
     ) {
-        let mut first = 1u64;
+        let mut first = first;
         match self {
             Source::Csv { mut reader, pos } => {
                 let mut done = false;
@@ -798,25 +849,169 @@ fn read_table_at<T: Default>(
     let mut errs = Errs::new(fname.clone(), opts.max_errors);
     match Source::open(&path, table, &mut warnings) {
         Err(e) => errs.push(e),
-        Ok(src) => src.for_each_batch(&fname, &mut errs, |rows, first, errs| {
-            for row in 0..rows.len() {
-                if rows.unreadable(row) {
-                    continue;
-                }
-                let mut ctx = RowCtx {
-                    rows: &rows,
-                    row,
-                    line: first + row as u64,
-                    table,
-                    errs,
-                    ok: true,
-                };
-                parse_row(&mut ctx, &mut out);
-                if errs.full() {
-                    return;
-                }
+        Ok(src) => read_rows(src, &fname, 1, table, &mut errs, &mut parse_row, &mut out),
+    }
+    (out, true, errs.list, errs.truncated, warnings)
+}
+
+fn read_rows<T>(
+    src: Source,
+    fname: &str,
+    first: u64,
+    table: Table,
+    errs: &mut Errs,
+    parse_row: &mut impl FnMut(&mut RowCtx<'_, &dyn RowsDyn>, &mut T),
+    out: &mut T,
+) {
+    let mut last = LastRefs::default();
+    src.for_each_batch(fname, first, errs, |rows, first, errs| {
+        for row in 0..rows.len() {
+            if rows.unreadable(row) {
+                continue;
             }
-        }),
+            let mut ctx = RowCtx {
+                rows: &rows,
+                row,
+                line: first + row as u64,
+                table,
+                errs,
+                last: &mut last,
+                ok: true,
+            };
+            parse_row(&mut ctx, out);
+            if errs.full() {
+                return;
+            }
+        }
+    });
+}
+
+/// A table that can be read in pieces and put back together in row order.
+trait Append: Default + Send {
+    /// Appends `other`'s rows; fails only when a text column would pass 4 GiB.
+    fn append(&mut self, other: Self) -> Result<(), ColumnFull>;
+    /// Makes room for `rows` rows in all, shaped like `sample` (text bytes per row).
+    fn reserve_like(&mut self, rows: usize, sample: &Self);
+}
+
+impl Append for Claims {
+    fn append(&mut self, o: Claims) -> Result<(), ColumnFull> {
+        self.claim_id.append(&o.claim_id)?;
+        self.card_id.append(&o.card_id)?;
+        self.patient.extend(o.patient);
+        self.clinic.extend(o.clinic);
+        self.doctor.extend(o.doctor);
+        self.service.extend(o.service);
+        self.quantity.extend(o.quantity);
+        self.service_date.extend(o.service_date);
+        self.service_time.extend(o.service_time);
+        self.submitted.extend(o.submitted);
+        self.fee_dkk.extend(o.fee_dkk);
+        Ok(())
+    }
+    fn reserve_like(&mut self, rows: usize, sample: &Claims) {
+        let more = rows.saturating_sub(self.patient.len());
+        self.claim_id.reserve_like(more, &sample.claim_id);
+        self.card_id.reserve_like(more, &sample.card_id);
+        self.patient.reserve(more);
+        self.clinic.reserve(more);
+        self.doctor.reserve(more);
+        self.service.reserve(more);
+        self.quantity.reserve(more);
+        self.service_date.reserve(more);
+        self.service_time.reserve(more);
+        self.submitted.reserve(more);
+        self.fee_dkk.reserve(more);
+    }
+}
+
+/// Reads a table like [`read_table`], but a Parquet file of several row groups is decoded
+/// and converted on every core, a few row groups at a time (so that at most one wave of
+/// pieces is held beside the table), and put back together in file order. Row numbers and
+/// errors are exactly those of a sequential read.
+fn read_table_parallel<T: Append>(
+    dir: &Path,
+    table: Table,
+    opts: &ReadOptions,
+    parse_row: impl Fn(&mut RowCtx<'_, &dyn RowsDyn>, &mut T) + Sync,
+) -> TableRead<T> {
+    let path = table_file(dir, table);
+    let groups = path
+        .as_deref()
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .and_then(|p| std::fs::File::open(p).ok())
+        .and_then(|f| {
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).ok()
+        })
+        .map(|b| {
+            b.metadata()
+                .row_groups()
+                .iter()
+                .map(|g| g.num_rows().max(0) as u64)
+                .collect::<Vec<u64>>()
+        })
+        .unwrap_or_default();
+    let (Some(path), true) = (path.clone(), groups.len() > 1) else {
+        return read_table_at(path, dir, table, opts, parse_row);
+    };
+    let fname = path.display().to_string();
+    let mut warnings = Vec::new();
+    let mut errs = Errs::new(fname.clone(), opts.max_errors);
+    // Opening once checks the columns and gives the warnings, exactly once.
+    if let Err(e) = Source::open(&path, table, &mut warnings) {
+        errs.push(e);
+        return (T::default(), true, errs.list, errs.truncated, warnings);
+    }
+    let mut starts = Vec::with_capacity(groups.len());
+    let mut next = 1u64;
+    for n in &groups {
+        starts.push(next);
+        next += n;
+    }
+    let total_rows = (next - 1) as usize;
+    let mut out = T::default();
+    let wave = rayon::current_num_threads().max(1) * 2;
+    let mut g = 0;
+    while g < groups.len() && !errs.full() {
+        let end = (g + wave).min(groups.len());
+        let pieces: Vec<(T, Errs)> = (g..end)
+            .into_par_iter()
+            .map(|i| {
+                let mut piece = T::default();
+                let mut e = Errs::new(fname.clone(), opts.max_errors);
+                let mut ignored = Vec::new();
+                match Source::open_groups(&path, table, Some(vec![i]), &mut ignored) {
+                    Err(err) => e.push(err),
+                    Ok(src) => read_rows(
+                        src,
+                        &fname,
+                        starts[i],
+                        table,
+                        &mut e,
+                        &mut |r: &mut RowCtx<'_, &dyn RowsDyn>, t: &mut T| parse_row(r, t),
+                        &mut piece,
+                    ),
+                }
+                (piece, e)
+            })
+            .collect();
+        for (piece, e) in pieces {
+            if g == 0 && errs.list.is_empty() {
+                // Reserving once spares copying the table each time a column doubles.
+                out.reserve_like(total_rows, &piece);
+            }
+            for err in e.list {
+                errs.push(err);
+            }
+            errs.truncated |= e.truncated;
+            if errs.list.is_empty() && out.append(piece).is_err() {
+                errs.push(DataError::file(
+                    fname.clone(),
+                    "the table holds more than 4 GiB of text in one column",
+                ));
+            }
+        }
+        g = end;
     }
     (out, true, errs.list, errs.truncated, warnings)
 }
@@ -1060,9 +1255,9 @@ fn read_claims(
     clinics: &Parent<'_>,
     doctors: &Parent<'_>,
 ) -> TableRead<Claims> {
-    read_table(dir, Table::Claims, o, |r, c: &mut Claims| {
-        let claim_id = r.str(0).map(str::to_string);
-        let card_id = r.str(1).map(str::to_string);
+    read_table_parallel(dir, Table::Claims, o, |r, c: &mut Claims| {
+        let claim_id = r.str(0);
+        let card_id = r.str(1);
         let patient = r.reference(2, patients, false);
         let clinic = r.reference(3, clinics, false);
         let doctor = r.reference(4, doctors, true);
@@ -1091,8 +1286,8 @@ fn read_claims(
             claim_id, card_id, patient, clinic, doctor, service, qty, date, time, submitted, fee
         ) {
             if c.claim_id
-                .push(&claim_id)
-                .and_then(|_| c.card_id.push(&card_id))
+                .push(claim_id)
+                .and_then(|_| c.card_id.push(card_id))
                 .is_err()
             {
                 r.fail(0, "the table holds more than 4 GiB of text", String::new());
@@ -1204,15 +1399,40 @@ fn read_calls_at(
     })
 }
 
-/// Duplicate line ids in a table whose ids nothing references (claims, calls).
+/// Duplicate line ids in a table whose ids nothing references (claims, calls). Reports the
+/// first row, in file order, whose id an earlier row has, as a sequential scan would. The
+/// table is large (tens of millions of claim lines) and no index of it is kept, so the ids
+/// are hashed and sorted on every core instead of inserted one by one into a hash map.
 fn check_unique(table: Table, file: &str, col: &StrCol, errors: &mut Vec<DataError>) {
-    if let Err((row, dup)) = IdIndex::build(col) {
+    let mut keyed: Vec<(u64, u32)> = (0..col.len())
+        .into_par_iter()
+        .map(|i| (hash_id(col.get(i)), i as u32))
+        .collect();
+    keyed.par_sort_unstable();
+    // (row of the repeat, row first seen), the earliest repeat over all ids.
+    let mut earliest: Option<(u32, u32)> = None;
+    let mut seen: FxHashMap<&str, u32> = FxHashMap::default();
+    for group in keyed.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        // Rows ascend within a group; different ids that share a hash are told apart here.
+        seen.clear();
+        for &(_, row) in group {
+            let id = col.get(row as usize);
+            if let Some(&first) = seen.get(id) {
+                if earliest.is_none_or(|(r, _)| row < r) {
+                    earliest = Some((row, first));
+                }
+                break;
+            }
+            seen.insert(id, row);
+        }
+    }
+    if let Some((row, first)) = earliest {
         errors.push(DataError::at(
             file,
             row as u64 + 1,
             table.columns()[0],
-            format!("duplicate id, first seen on row {}", dup.first_row + 1),
-            col.get(row),
+            format!("duplicate id, first seen on row {}", first + 1),
+            col.get(row as usize),
         ));
     }
 }
@@ -1395,5 +1615,42 @@ pub fn read_calls_file(
         Ok((calls, warnings))
     } else {
         Err(DataErrors { errors, truncated })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(ids: &[&str]) -> StrCol {
+        let mut c = StrCol::default();
+        for id in ids {
+            c.push(id).unwrap();
+        }
+        c
+    }
+
+    #[test]
+    fn the_earliest_repeat_in_file_order_is_reported() {
+        let mut errors = Vec::new();
+        check_unique(
+            Table::Claims,
+            "claims.csv",
+            &col(&["a", "b", "c", "d", "b", "a", "c"]),
+            &mut errors,
+        );
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].to_string(),
+            "claims.csv:5: claim_id: duplicate id, first seen on row 2 (b)"
+        );
+        let mut errors = Vec::new();
+        check_unique(
+            Table::Calls,
+            "calls.csv",
+            &col(&["x", "y", "z"]),
+            &mut errors,
+        );
+        assert!(errors.is_empty());
     }
 }

@@ -420,7 +420,12 @@ pub struct DatasetWriter {
     dir: PathBuf,
     format: Format,
     sinks: Vec<(Table, PathBuf, Sink)>,
+    row_group_rows: usize,
 }
+
+/// Rows per Parquet row group: large enough to compress well, small enough that a reader
+/// can decode the row groups of a large table on every core.
+pub const ROW_GROUP_ROWS: usize = 1 << 20;
 
 impl DatasetWriter {
     /// Creates `dir` if needed. Existing table files of either format are removed first, so a
@@ -444,7 +449,14 @@ impl DatasetWriter {
             dir: dir.to_path_buf(),
             format,
             sinks: Vec::new(),
+            row_group_rows: ROW_GROUP_ROWS,
         })
+    }
+
+    /// Rows per Parquet row group for the tables not yet begun (default [`ROW_GROUP_ROWS`]).
+    pub fn with_row_group_rows(mut self, rows: usize) -> DatasetWriter {
+        self.row_group_rows = rows.max(1);
+        self
     }
 
     pub fn dir(&self) -> &Path {
@@ -483,7 +495,7 @@ impl DatasetWriter {
                     .set_compression(Compression::SNAPPY)
                     // A fixed creator string keeps files identical across parquet releases.
                     .set_created_by("almen".to_string())
-                    .set_max_row_group_row_count(Some(1 << 20))
+                    .set_max_row_group_row_count(Some(self.row_group_rows))
                     .build();
                 let w =
                     ArrowWriter::try_new(file, schema(table), Some(props)).map_err(|source| {

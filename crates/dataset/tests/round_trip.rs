@@ -239,6 +239,49 @@ fn writing_is_deterministic() {
     }
 }
 
+/// Large tables are read a few row groups at a time on every core: the pieces must come back
+/// in file order, and an error in a later row group must name its row in the whole file.
+#[test]
+fn many_row_groups_read_back_in_order_with_whole_file_row_numbers() {
+    let t = sample(40, 3);
+    let write_small_groups = |t: &Tables, dir: &Path| {
+        let mut w = DatasetWriter::create(dir, Format::Parquet)
+            .unwrap()
+            .with_row_group_rows(7);
+        w.write_tables(t).unwrap();
+        w.finish().unwrap();
+    };
+    let root = tempfile::tempdir().unwrap();
+    let good = root.path().join("good");
+    write_small_groups(&t, &good);
+    assert_eq!(read(&good).tables(), &t);
+
+    // The same claims file beside a patients table where patient 30 has another id: claim
+    // lines 31 and 71 (row groups 5 and 11) now name a patient that does not exist.
+    let mut renamed = t.clone();
+    let mut ids = StrCol::default();
+    for (i, id) in t.patients.id.iter().enumerate() {
+        ids.push(if i == 30 { "RENAMED" } else { id }).unwrap();
+    }
+    renamed.patients.id = ids;
+    let bad = root.path().join("bad");
+    write_small_groups(&renamed, &bad);
+    std::fs::copy(good.join("claims.parquet"), bad.join("claims.parquet")).unwrap();
+    let errs = read_dataset(&bad, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    let claims: Vec<&str> = errs.lines().filter(|l| l.contains("claims")).collect();
+    assert_eq!(claims.len(), 2, "{errs}");
+    assert!(
+        claims[0].contains("claims.parquet:31: patient_id"),
+        "{errs}"
+    );
+    assert!(
+        claims[1].contains("claims.parquet:71: patient_id"),
+        "{errs}"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(12))]
     #[test]
