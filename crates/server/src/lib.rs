@@ -27,6 +27,7 @@
 mod api;
 mod audit_page;
 mod auth;
+mod cockpit;
 mod db;
 mod error;
 mod i18n;
@@ -207,6 +208,13 @@ pub async fn build_state(
         (None, Some(dir)) => Some(Arc::new(load_dataset(dir).await?)),
         (None, None) => None,
     };
+    if config.demo_users
+        && let Some(ds) = &dataset
+    {
+        cockpit::ensure_demo_data(&db, ds)
+            .await
+            .context("cannot create the cockpit's demo data")?;
+    }
     Ok(AppState::new(db, dataset))
 }
 

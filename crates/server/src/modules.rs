@@ -83,6 +83,7 @@ impl Module {
 /// The modules of this crate that work with `state`, in navigation order.
 pub(crate) fn builtin(state: &AppState) -> Vec<Module> {
     [
+        crate::cockpit::module(state),
         crate::vagt::module(state),
         crate::reference_page::module(state),
         crate::audit_page::module(state),
