@@ -1,6 +1,7 @@
 //! `almen`: the command line of Almen. Thin glue: parse the arguments, call the library
 //! crates, print the result, map errors to exit codes.
 
+mod cmd_capacity;
 mod cmd_data;
 mod cmd_serve;
 mod cmd_synth;
@@ -41,6 +42,8 @@ enum Command {
     /// The out-of-hours service (lægevagten): KPIs against the targets, replay, API tokens.
     #[command(subcommand)]
     Vagt(cmd_vagt::VagtCommand),
+    /// The national capacity model: disease weights, minimum patient numbers, PLO's alternative.
+    Capacity(cmd_capacity::CapacityCommand),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Synth(a) => cmd_synth::run(a),
         Command::Data(c) => cmd_data::run(c),
         Command::Vagt(c) => cmd_vagt::run(c),
+        Command::Capacity(c) => cmd_capacity::run(c),
     };
     match result {
         Ok(code) => code,

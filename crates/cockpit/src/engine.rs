@@ -79,6 +79,10 @@ pub(crate) struct Plan<'a> {
     pub face_to_face: Vec<bool>,
     /// First day of the continuity window.
     pub window_from: Day,
+    /// Read observations and claims in the row pass. Always true for the cockpit's own
+    /// evaluation; [`crate::memberships`] turns them off when no list it reports needs them.
+    pub read_observations: bool,
+    pub read_claims: bool,
 }
 
 fn set_bit(words: &mut [u64], i: usize) {
@@ -343,6 +347,8 @@ impl<'a> Plan<'a> {
             top_leaves,
             face_to_face,
             window_from: date.minus_months(WINDOW_MONTHS),
+            read_observations: true,
+            read_claims: true,
         }
     }
 
@@ -530,7 +536,7 @@ impl ClinicEval {
 
 impl Plan<'_> {
     /// One patient's row pass: writes leaf bits (except top-percent leaves) and returns facts.
-    fn patient(&self, p: u32, clinic: u32, s: &mut Scratch, bits: &mut [u64]) -> Facts {
+    pub(crate) fn patient(&self, p: u32, clinic: u32, s: &mut Scratch, bits: &mut [u64]) -> Facts {
         let ds = self.ds;
         let d = self.date;
         let w = self.words;
@@ -612,7 +618,11 @@ impl Plan<'_> {
         let ob = &ds.observations;
         s.latest.clear();
         s.latest.resize(self.n_slots, (Day::MIN, f64::NAN));
-        for &r in ds.index.observations_by_patient.rows_of(p) {
+        let obs_rows = match self.read_observations {
+            true => ds.index.observations_by_patient.rows_of(p),
+            false => &[],
+        };
+        for &r in obs_rows {
             let r = r as usize;
             let slot = self.obs_slot[ob.code[r] as usize];
             if slot == NONE {
@@ -651,7 +661,11 @@ impl Plan<'_> {
         // Continuity: face-to-face contacts with the patient's own clinic in the window.
         let cl = &ds.claims;
         s.contacts.clear();
-        for &r in ds.index.claims_by_patient.rows_of(p) {
+        let claim_rows = match self.read_claims {
+            true => ds.index.claims_by_patient.rows_of(p),
+            false => &[],
+        };
+        for &r in claim_rows {
             let r = r as usize;
             let date = cl.service_date[r];
             if cl.clinic[r] != clinic

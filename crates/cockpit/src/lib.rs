@@ -34,6 +34,7 @@ mod explain;
 mod fls;
 mod format;
 mod lists;
+mod population;
 mod report;
 
 pub use continuity::{ContinuityIndex, WINDOW_MONTHS, continuity_index};
@@ -42,6 +43,7 @@ pub use explain::{Reason, ReasonKind};
 pub use fls::{DXA_CODE, FlsGroup, FlsGroupInfo, fls_groups};
 pub use format::{ListDef, ListError, ListProblem, Origin};
 pub use lists::{ListSet, SHIPPED_FILE};
+pub use population::{Memberships, memberships};
 pub use report::{
     AreaListFigures, AreaLists, ClinicLists, ClusterMap, Continuity, FLS_LIST_ID, Level,
     ListFigures, ListMembers, ListsReport, Member, MembersError, MembersReport, STANDARDISATION,
