@@ -3,6 +3,7 @@
 
 mod cmd_capacity;
 mod cmd_data;
+mod cmd_economy;
 mod cmd_serve;
 mod cmd_synth;
 mod cmd_vagt;
@@ -44,6 +45,8 @@ enum Command {
     Vagt(cmd_vagt::VagtCommand),
     /// The national capacity model: disease weights, minimum patient numbers, PLO's alternative.
     Capacity(cmd_capacity::CapacityCommand),
+    /// The economy: the regions' controls on bill cards, 6101 corrections, the economic frame.
+    Economy(cmd_economy::EconomyCommand),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Command::Data(c) => cmd_data::run(c),
         Command::Vagt(c) => cmd_vagt::run(c),
         Command::Capacity(c) => cmd_capacity::run(c),
+        Command::Economy(c) => cmd_economy::run(c),
     };
     match result {
         Ok(code) => code,
