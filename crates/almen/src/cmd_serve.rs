@@ -88,7 +88,7 @@ fn run_server(
         if banner {
             println!("Log in with one of the demo users (username / password):");
             for (user, password, role) in DEMO_USERS {
-                println!("  {user:<12} {password:<16} {}", role.as_str());
+                println!("  {user:<12} {password:<18} {}", role.as_str());
             }
             println!("Stop with Ctrl-C.");
         }

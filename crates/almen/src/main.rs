@@ -2,6 +2,7 @@
 //! crates, print the result, map errors to exit codes.
 
 mod cmd_capacity;
+mod cmd_cockpit;
 mod cmd_data;
 mod cmd_economy;
 mod cmd_serve;
@@ -43,6 +44,8 @@ enum Command {
     /// The out-of-hours service (lægevagten): KPIs against the targets, replay, API tokens.
     #[command(subcommand)]
     Vagt(cmd_vagt::VagtCommand),
+    /// The clinic cockpit: population lists per clinic, prevalence, members with reasons.
+    Cockpit(cmd_cockpit::CockpitCommand),
     /// The national capacity model: disease weights, minimum patient numbers, PLO's alternative.
     Capacity(cmd_capacity::CapacityCommand),
     /// The economy: the regions' controls on bill cards, 6101 corrections, the economic frame.
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Synth(a) => cmd_synth::run(a),
         Command::Data(c) => cmd_data::run(c),
         Command::Vagt(c) => cmd_vagt::run(c),
+        Command::Cockpit(c) => cmd_cockpit::run(c),
         Command::Capacity(c) => cmd_capacity::run(c),
         Command::Economy(c) => cmd_economy::run(c),
     };
