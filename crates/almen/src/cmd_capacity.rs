@@ -2,6 +2,7 @@
 //! PLO's area alternative side by side (`compare`), new capacities (`allocate`), coverage
 //! (`coverage`), estimating the weight table (`fit-weights`) and the timing run (`bench`).
 
+use crate::common::{list_set, load_dataset, parse_date};
 use almen_capacity::{
     Allocation, CapacityError, Citizens, Comparison, Coverage, DEFAULT_FIT_CONDITIONS, Fit, Level,
     Limits, Model, Transition, WeightTable, allocate, apply_weights, compare, compute, coverage,
@@ -9,7 +10,7 @@ use almen_capacity::{
 };
 use almen_cockpit::ListSet;
 use almen_core::Day;
-use almen_dataset::{Dataset, ReadOptions, read_dataset};
+use almen_dataset::Dataset;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use std::collections::HashMap;
@@ -272,35 +273,6 @@ impl Timer {
     }
 }
 
-fn parse_date(s: &str) -> Result<Day> {
-    Day::parse(s).map_err(|e| {
-        anyhow!(
-            "--date {s:?}: {}; give the reference date as YYYY-MM-DD, e.g. 2025-12-31",
-            e.rule
-        )
-    })
-}
-
-fn list_set(files: &[PathBuf]) -> Result<ListSet> {
-    let mut set = ListSet::shipped();
-    for f in files {
-        set = match set.with_file(f) {
-            Ok(s) => s,
-            Err(e) => {
-                for p in &e.problems {
-                    eprintln!("{p}");
-                }
-                bail!(
-                    "{} problem(s) in the list file {}; nothing was computed",
-                    e.problems.len(),
-                    f.display()
-                );
-            }
-        };
-    }
-    Ok(set)
-}
-
 fn weight_table(file: Option<&Path>, lists: &ListSet) -> Result<WeightTable> {
     match file {
         None => Ok(WeightTable::default_table()),
@@ -314,31 +286,6 @@ fn weight_table(file: Option<&Path>, lists: &ListSet) -> Result<WeightTable> {
                 f.display()
             )
         }),
-    }
-}
-
-fn load(dir: &Path) -> Result<Dataset> {
-    let spinner = crate::progress::spinner(&format!("reading {}", dir.display()));
-    let r = read_dataset(dir, &ReadOptions::default());
-    spinner.finish_and_clear();
-    match r {
-        Ok((ds, warnings)) => {
-            for w in warnings {
-                eprintln!("warning: {w}");
-            }
-            Ok(ds)
-        }
-        Err(errs) => {
-            for e in &errs.errors {
-                eprintln!("{e}");
-            }
-            bail!(
-                "the dataset {} has {} error(s) and was not read (see `almen data check {}`)",
-                dir.display(),
-                errs.errors.len(),
-                dir.display()
-            )
-        }
     }
 }
 
@@ -441,7 +388,7 @@ fn run_model(a: &ModelArgs) -> Result<Run> {
     let table = weight_table(a.weights.as_deref(), &lists)?;
     let limits = limits(&a.limits)?;
     let mut timer = Timer::new(a.data.timings);
-    let ds = timer.time("load", || load(&a.data.data))?;
+    let ds = timer.time("load", || load_dataset(&a.data.data))?;
     let date = reference_date(&ds, &a.data.date, &a.data.data)?;
     let spinner = crate::progress::spinner("weighing citizens (condition lists)");
     let citizens = timer.time("conditions (cockpit lists)", || {
@@ -1069,7 +1016,7 @@ fn coverage_table(c: &Coverage) -> String {
 fn fit_cmd(a: FitArgs) -> Result<ExitCode> {
     let lists = list_set(&a.data.lists)?;
     let mut timer = Timer::new(a.data.timings);
-    let ds = timer.time("load", || load(&a.data.data))?;
+    let ds = timer.time("load", || load_dataset(&a.data.data))?;
     let date = reference_date(&ds, &a.data.date, &a.data.data)?;
     let label = a.label.clone().unwrap_or_else(|| {
         format!(
@@ -1152,7 +1099,7 @@ fn bench_cmd(a: BenchArgs) -> Result<ExitCode> {
     let lists = ListSet::shipped();
     let table_w = weight_table(a.weights.as_deref(), &lists)?;
     let t = Instant::now();
-    let ds = load(&a.data)?;
+    let ds = load_dataset(&a.data)?;
     let load_s = t.elapsed().as_secs_f64();
     let date = reference_date(&ds, &None, &a.data)?;
     let limits = Limits::default();

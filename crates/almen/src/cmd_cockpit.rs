@@ -2,12 +2,13 @@
 //! per list (`lists`), the patients on one list with their reasons (`members`), and the
 //! timing run behind `scripts/bench-cockpit` (`bench`).
 
+use crate::common::{list_set, load_dataset, parse_date};
 use almen_cockpit::{
     FLS_LIST_ID, ListSet, ListsReport, Member, MembersReport, Reason, ReasonKind, evaluate_all,
     evaluate_clinic, lists_report, members_report,
 };
 use almen_core::Day;
-use almen_dataset::{Dataset, ReadOptions, Table, read_dataset};
+use almen_dataset::{Dataset, Table};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use std::fmt::Write as _;
@@ -172,61 +173,6 @@ pub fn run(c: CockpitCommand) -> Result<ExitCode> {
 // ---------------------------------------------------------------------------------------------
 // Shared steps
 
-fn parse_date(s: &str) -> Result<Day> {
-    Day::parse(s).map_err(|e| {
-        anyhow!(
-            "--date {s:?}: {}; give the reference date as YYYY-MM-DD, e.g. 2025-06-30",
-            e.rule
-        )
-    })
-}
-
-/// The shipped lists plus every `--lists` file; all problems of all files are reported.
-fn list_set(files: &[PathBuf]) -> Result<ListSet> {
-    let mut set = ListSet::shipped();
-    for f in files {
-        set = match set.with_file(f) {
-            Ok(s) => s,
-            Err(e) => {
-                for p in &e.problems {
-                    eprintln!("{p}");
-                }
-                bail!(
-                    "{} problem(s) in the list file {}; nothing was evaluated",
-                    e.problems.len(),
-                    f.display()
-                );
-            }
-        };
-    }
-    Ok(set)
-}
-
-fn load(dir: &Path) -> Result<Dataset> {
-    let spinner = crate::progress::spinner(&format!("reading {}", dir.display()));
-    let r = read_dataset(dir, &ReadOptions::default());
-    spinner.finish_and_clear();
-    match r {
-        Ok((ds, warnings)) => {
-            for w in warnings {
-                eprintln!("warning: {w}");
-            }
-            Ok(ds)
-        }
-        Err(errs) => {
-            for e in &errs.errors {
-                eprintln!("{e}");
-            }
-            bail!(
-                "the dataset {} has {} error(s) and was not read (see `almen data check {}`)",
-                dir.display(),
-                errs.errors.len(),
-                dir.display()
-            )
-        }
-    }
-}
-
 fn reference_date(ds: &Dataset, given: Option<Day>, dir: &Path) -> Result<Day> {
     match given {
         Some(d) => Ok(d),
@@ -317,7 +263,7 @@ fn pct(v: Option<f64>) -> String {
 fn lists(a: ListsArgs) -> Result<ExitCode> {
     let given = a.data.date.as_deref().map(parse_date).transpose()?;
     let set = list_set(&a.data.lists)?;
-    let ds = load(&a.data.data)?;
+    let ds = load_dataset(&a.data.data)?;
     let date = reference_date(&ds, given, &a.data.data)?;
     let clinic = a
         .clinic
@@ -421,7 +367,7 @@ fn members(a: MembersArgs) -> Result<ExitCode> {
     let given = a.data.date.as_deref().map(parse_date).transpose()?;
     let set = list_set(&a.data.lists)?;
     check_list_id(&set, &a.list)?;
-    let ds = load(&a.data.data)?;
+    let ds = load_dataset(&a.data.data)?;
     let date = reference_date(&ds, given, &a.data.data)?;
     let clinic = clinic_row(&ds, &a.clinic, &a.data.data)?;
     let report =
@@ -691,7 +637,7 @@ fn bench(a: BenchArgs) -> Result<ExitCode> {
     let set = list_set(&a.data.lists)?;
     let repeat = a.repeat.max(1);
     let t = Instant::now();
-    let ds = load(&a.data.data)?;
+    let ds = load_dataset(&a.data.data)?;
     let load_s = t.elapsed().as_secs_f64();
     let date = reference_date(&ds, given, &a.data.data)?;
 

@@ -1,19 +1,20 @@
 //! `almen economy`: the economy of general practice on the command line — the regions'
 //! controls on bill cards (`controls`), the isolated-6101 correction cards (`corrections`),
-//! the economic frame (`frame`), the standardised activity index (`index`) and the timing run
-//! (`bench`).
+//! the economic frame (`frame`), the standardised activity index (`index`), the fee-structure
+//! simulation (`fees`) and the timing run (`bench`).
 
+use crate::common::load_dataset;
 use almen_core::{Day, Timestamp};
-use almen_dataset::{Dataset, ReadOptions, read_dataset};
+use almen_dataset::Dataset;
 use almen_economy::frame::{DEFAULT_TOLERANCE, FrameInput, profile_from, working_day_profile};
 use almen_economy::{
-    Analysis, Options, Reading, RuleSet, analyse, clinic_cells, compute_frame, example_2023,
-    propose, standardise, write_correction_cards,
+    Analysis, Options, Reading, RuleSet, Scenario, analyse, clinic_cells, compute_frame,
+    example_2023, propose, standardise, write_correction_cards,
 };
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -29,9 +30,11 @@ Examples:
   almen economy frame --example 2023 --reading rltn --format json
   almen economy frame --data data/dk --frame-dkk 9450e6 --reading plo --format json
   almen economy index --data data/midt --threshold 120
+  almen economy fees --data data/dk --scenario crates/economy/scenarios/differentiated.scenario
   almen economy bench --data data/dk
 
-The rule file format is documented in crates/economy/RULES.md."
+The rule file format is documented in crates/economy/RULES.md, the scenario format in
+crates/economy/SCENARIOS.md."
 )]
 pub struct EconomyCommand {
     #[command(subcommand)]
@@ -66,6 +69,19 @@ activity reduces the frame (and so the tolerance, 0.6 % of the reduced frame).")
     /// Age/sex-standardised activity index per clinic against its region (observed ÷
     /// expected fees × 100), overall and per service group; clinics above the threshold flagged.
     Index(IndexArgs),
+    /// Fee-structure simulation: today's flat capitation + fee-for-service against a scenario's
+    /// capitation (flat or differentiated by disease weight, budget-neutral or with a pool,
+    /// optionally with a floor), per clinic and by clinic type, area and list morbidity.
+    #[command(after_help = "\
+JSON: {\"scenario\", \"year\", \"total_today_dkk\", \"total_scenario_dkk\", \"clinics\": [{\"clinic_id\",
+\"today_dkk\", \"scenario_dkk\", \"change_dkk\", \"change_pct\", \"listed\", \"mean_weight\", …}],
+\"distribution\": {\"clinics\", \"winners\", \"losers\", \"median_pct\", …, \"histogram\"},
+\"by_clinic_type\", \"by_area\", \"by_morbidity\": [{\"group\", \"clinics\", \"today_dkk\",
+\"scenario_dkk\", \"change_dkk\", \"change_pct\", \"winners\", \"losers\", …}], …}. Amounts in DKK
+(capitation + fee-for-service), unrounded; listed = group-1 patient-years.
+
+The scenario format is documented in crates/economy/SCENARIOS.md.")]
+    Fees(FeesArgs),
     /// Time every rule, the monthly aggregates and the indices on a dataset (after load).
     Bench(BenchArgs),
 }
@@ -151,6 +167,18 @@ struct IndexArgs {
 }
 
 #[derive(Args)]
+struct FeesArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The scenario file (crates/economy/SCENARIOS.md).
+    #[arg(long)]
+    scenario: PathBuf,
+    /// json or table.
+    #[arg(long, default_value = "table")]
+    format: String,
+}
+
+#[derive(Args)]
 struct BenchArgs {
     #[command(flatten)]
     data: DataArgs,
@@ -162,6 +190,7 @@ pub fn run(c: EconomyCommand) -> Result<ExitCode> {
         Sub::Corrections(a) => corrections(a),
         Sub::Frame(a) => frame(a),
         Sub::Index(a) => index(a),
+        Sub::Fees(a) => fees(a),
         Sub::Bench(a) => bench(a),
     }
 }
@@ -184,31 +213,6 @@ fn load_rules(path: &Option<PathBuf>) -> Result<RuleSet> {
     }
 }
 
-fn load(dir: &Path) -> Result<Dataset> {
-    let spinner = crate::progress::spinner(&format!("reading {}", dir.display()));
-    let r = read_dataset(dir, &ReadOptions::default());
-    spinner.finish_and_clear();
-    match r {
-        Ok((ds, warnings)) => {
-            for w in warnings {
-                eprintln!("warning: {w}");
-            }
-            Ok(ds)
-        }
-        Err(errs) => {
-            for e in &errs.errors {
-                eprintln!("{e}");
-            }
-            bail!(
-                "the dataset {} has {} error(s) and was not read (see `almen data check {}`)",
-                dir.display(),
-                errs.errors.len(),
-                dir.display()
-            )
-        }
-    }
-}
-
 fn year_of(ds: &Dataset, given: Option<i32>) -> Result<i32> {
     given
         .or_else(|| ds.last_date().map(|d| d.year()))
@@ -223,7 +227,7 @@ fn clinic_row(ds: &Dataset, id: &str) -> Result<u32> {
 fn controls(a: ControlsArgs) -> Result<ExitCode> {
     check_format(&a.format)?;
     let rules = load_rules(&a.rules)?;
-    let ds = load(&a.data.data)?;
+    let ds = load_dataset(&a.data.data)?;
     let year = year_of(&ds, a.data.year)?;
     let clinic = a
         .clinic
@@ -285,7 +289,7 @@ fn controls(a: ControlsArgs) -> Result<ExitCode> {
 
 fn corrections(a: CorrectionsArgs) -> Result<ExitCode> {
     let rules = load_rules(&a.rules)?;
-    let ds = load(&a.data.data)?;
+    let ds = load_dataset(&a.data.data)?;
     let year = year_of(&ds, a.data.year)?;
     let clinic = clinic_row(&ds, &a.clinic)?;
     let submitted = match &a.submitted {
@@ -331,7 +335,7 @@ fn frame(a: FrameArgs) -> Result<ExitCode> {
             let frame_dkk = a
                 .frame_dkk
                 .ok_or_else(|| anyhow!("--frame-dkk is required with --data"))?;
-            let ds = load(dir)?;
+            let ds = load_dataset(dir)?;
             let year = year_of(&ds, a.year)?;
             let rules = RuleSet {
                 file: String::new(),
@@ -460,7 +464,7 @@ fn index_of(
 
 fn index(a: IndexArgs) -> Result<ExitCode> {
     check_format(&a.format)?;
-    let ds = load(&a.data.data)?;
+    let ds = load_dataset(&a.data.data)?;
     let year = year_of(&ds, a.data.year)?;
     let rules = RuleSet {
         file: String::new(),
@@ -498,9 +502,123 @@ fn index(a: IndexArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn fees(a: FeesArgs) -> Result<ExitCode> {
+    check_format(&a.format)?;
+    // The scenario first: a malformed file reads no data.
+    let scenario = Scenario::read(&a.scenario).map_err(|e| anyhow!("{e}"))?;
+    let ds = load_dataset(&a.data.data)?;
+    let year = year_of(&ds, a.data.year)?;
+    let r = almen_economy::simulate(&ds, &scenario, year).map_err(|e| anyhow!("{e}"))?;
+    if a.format == "json" {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let m = 1e6;
+    let pct = |p: Option<f64>| p.map_or("-".to_string(), |p| format!("{p:+.2} %"));
+    let mut s = String::new();
+    writeln!(
+        s,
+        "Scenario {} ({}): {} capitation, weighted share {}, pool {:.0} DKK, floor {}; {} weights at {}",
+        r.scenario,
+        r.scenario_file,
+        match r.capitation {
+            almen_economy::CapitationKind::Flat => "flat",
+            almen_economy::CapitationKind::Weighted => "weighted",
+        },
+        r.weighted_share,
+        r.pool_dkk,
+        if r.floor { "yes" } else { "no" },
+        r.weight_table,
+        r.weight_date
+    )?;
+    writeln!(
+        s,
+        "{}: today {:.2} M DKK (capitation {:.2} M at {:.2} DKK per patient-year + fee-for-service {:.2} M); scenario {:.2} M",
+        r.year,
+        r.total_today_dkk / m,
+        r.total_today_capitation_dkk / m,
+        r.fee_per_patient_dkk,
+        r.total_fee_for_service_dkk / m,
+        r.total_scenario_dkk / m
+    )?;
+    let d = &r.distribution;
+    writeln!(
+        s,
+        "{} clinics: {} win, {} lose, {} unchanged; change min {} p10 {} median {} p90 {} max {}",
+        d.clinics,
+        d.winners,
+        d.losers,
+        d.unchanged,
+        pct(d.min_pct),
+        pct(d.p10_pct),
+        pct(d.median_pct),
+        pct(d.p90_pct),
+        pct(d.max_pct)
+    )?;
+    for (title, groups) in [
+        ("clinic type", &r.by_clinic_type),
+        ("area", &r.by_area),
+        ("list morbidity", &r.by_morbidity),
+    ] {
+        writeln!(s)?;
+        writeln!(
+            s,
+            "{title:<32} {:>7} {:>11} {:>7} {:>14} {:>10} {:>5} {:>5}",
+            "clinics", "listed", "weight", "change DKK", "change", "win", "lose"
+        )?;
+        for g in groups {
+            writeln!(
+                s,
+                "{:<32} {:>7} {:>11.0} {:>7.3} {:>14.0} {:>10} {:>5} {:>5}",
+                g.group,
+                g.clinics,
+                g.listed,
+                g.mean_weight,
+                g.change_dkk,
+                pct(g.change_pct),
+                g.winners,
+                g.losers
+            )?;
+        }
+    }
+    writeln!(s)?;
+    writeln!(
+        s,
+        "{:<10} {:<6} {:>9} {:>7} {:>14} {:>14} {:>12} {:>10}",
+        "clinic", "type", "listed", "weight", "today DKK", "scenario DKK", "change DKK", "change"
+    )?;
+    let mut cl: Vec<_> = r.clinics.iter().collect();
+    cl.sort_by(|a, b| {
+        a.change_pct
+            .unwrap_or(0.0)
+            .total_cmp(&b.change_pct.unwrap_or(0.0))
+    });
+    let shown = 200;
+    for c in cl.iter().take(shown) {
+        writeln!(
+            s,
+            "{:<10} {:<6} {:>9.0} {:>7.3} {:>14.0} {:>14.0} {:>12.0} {:>10}{}",
+            c.clinic_id,
+            c.clinic_type,
+            c.listed,
+            c.mean_weight,
+            c.today_dkk,
+            c.scenario_dkk,
+            c.change_dkk,
+            pct(c.change_pct),
+            if c.floor_applied { "  (floor)" } else { "" }
+        )?;
+    }
+    if cl.len() > shown {
+        writeln!(s, "… {} more (use --format json)", cl.len() - shown)?;
+    }
+    print!("{s}");
+    Ok(ExitCode::SUCCESS)
+}
+
 fn bench(a: BenchArgs) -> Result<ExitCode> {
     let t0 = Instant::now();
-    let ds = load(&a.data.data)?;
+    let ds = load_dataset(&a.data.data)?;
     let load_s = t0.elapsed().as_secs_f64();
     let year = year_of(&ds, a.data.year)?;
     let rules = RuleSet::default_rules();

@@ -1,9 +1,9 @@
-use almen_dataset::{ReadOptions, read_dataset};
+use crate::common::{load_dataset, runtime};
 use almen_server::{DEMO_USERS, ServerConfig};
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -48,35 +48,6 @@ pub struct DemoArgs {
     pub small: bool,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-}
-
-fn load(dir: &Path) -> Result<Arc<almen_dataset::Dataset>> {
-    let spinner = crate::progress::spinner(&format!("loading {}", dir.display()));
-    let r = read_dataset(dir, &ReadOptions::default());
-    spinner.finish_and_clear();
-    match r {
-        Ok((ds, warnings)) => {
-            for w in warnings {
-                eprintln!("warning: {w}");
-            }
-            Ok(Arc::new(ds))
-        }
-        Err(errs) => {
-            eprint!("{errs}");
-            bail!(
-                "the dataset in {} has errors (run `almen data check {}` for the full list)",
-                dir.display(),
-                dir.display()
-            )
-        }
-    }
-}
-
 fn run_server(
     config: ServerConfig,
     dataset: Option<Arc<almen_dataset::Dataset>>,
@@ -97,7 +68,11 @@ fn run_server(
 }
 
 pub fn serve(a: ServeArgs) -> Result<ExitCode> {
-    let dataset = a.data.as_deref().map(load).transpose()?;
+    let dataset = a
+        .data
+        .as_deref()
+        .map(|d| load_dataset(d).map(Arc::new))
+        .transpose()?;
     let config = ServerConfig {
         bind: a.bind,
         database_url: a.database_url,
@@ -133,7 +108,7 @@ pub fn demo(a: DemoArgs) -> Result<ExitCode> {
         };
         crate::cmd_synth::generate_with_bar(&opts)?;
     }
-    let dataset = load(&data)?;
+    let dataset = Arc::new(load_dataset(&data)?);
     std::fs::create_dir_all(&a.dir).with_context(|| format!("creating {}", a.dir.display()))?;
     let db = a.dir.join("almen.sqlite");
     let config = ServerConfig {

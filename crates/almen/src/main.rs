@@ -8,6 +8,7 @@ mod cmd_economy;
 mod cmd_serve;
 mod cmd_synth;
 mod cmd_vagt;
+mod common;
 mod progress;
 
 use clap::{Parser, Subcommand};

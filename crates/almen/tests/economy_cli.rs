@@ -1,5 +1,5 @@
 //! Drives the real `almen` binary through `almen economy`: controls, corrections, the frame
-//! example, the index, and a malformed rule file.
+//! example, the index, a malformed rule file, and the fee-structure simulation.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -189,4 +189,131 @@ fn the_frame_on_data() {
     assert_eq!(v["year"], 2024);
     assert!(v["activity_dkk"].as_f64().unwrap() > 0.0);
     assert_eq!(v["adjustments"][0]["name"], "store_bededag");
+}
+
+#[test]
+fn fees_scenario_budget_neutral_floor_and_errors() {
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("data");
+    // Fanø: two clinics.
+    let o = almen(&[
+        "synth",
+        "--scale",
+        "kommune",
+        "--kommune",
+        "563",
+        "--seed",
+        "3",
+        "--year",
+        "2024",
+        "--out",
+        data.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let data_s = data.to_str().unwrap();
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../economy/scenarios/differentiated.scenario"
+    );
+    let plain = d.path().join("plain.scenario");
+    std::fs::write(
+        &plain,
+        "name = weighted, no floor\ncapitation = weighted\nfee_per_patient_dkk = 1500\n",
+    )
+    .unwrap();
+    let v = json(&almen(&[
+        "economy",
+        "fees",
+        "--data",
+        data_s,
+        "--scenario",
+        plain.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    for k in [
+        "scenario",
+        "total_today_dkk",
+        "total_scenario_dkk",
+        "clinics",
+        "distribution",
+        "by_clinic_type",
+        "by_area",
+        "by_morbidity",
+    ] {
+        assert!(!v[k].is_null(), "{k}: {v}");
+    }
+    assert_eq!(v["scenario"], "weighted, no floor");
+    let clinics = v["clinics"].as_array().unwrap();
+    assert_eq!(clinics.len(), 2, "{v}");
+    for k in [
+        "clinic_id",
+        "today_dkk",
+        "scenario_dkk",
+        "change_dkk",
+        "change_pct",
+        "listed",
+        "mean_weight",
+    ] {
+        assert!(!clinics[0][k].is_null(), "{k}");
+    }
+    let total = |k: &str| v[k].as_f64().unwrap();
+    assert!(
+        (total("total_today_dkk") - total("total_scenario_dkk")).abs() < 1e-6,
+        "budget-neutral: {v}"
+    );
+    let sum: f64 = clinics
+        .iter()
+        .map(|c| c["change_dkk"].as_f64().unwrap())
+        .sum();
+    assert!(sum.abs() < 1e-6, "{sum}");
+    assert_eq!(v["by_area"][0]["group"], "563 Fanø");
+
+    // The shipped example has the floor: nobody's capitation falls.
+    let o = almen(&[
+        "economy",
+        "fees",
+        "--data",
+        data_s,
+        "--scenario",
+        example,
+        "--format",
+        "json",
+    ]);
+    let v = json(&o);
+    assert_eq!(v["scenario"], "differentiated");
+    // … and 5 % of today's capitation is added and paid out exactly.
+    let today_cap = v["total_today_capitation_dkk"].as_f64().unwrap();
+    let scen_cap = v["total_scenario_capitation_dkk"].as_f64().unwrap();
+    assert!((scen_cap - today_cap * 1.05).abs() < 1e-6, "{v}");
+    assert!(v["distribution"]["winners"].as_u64().unwrap() >= 1, "{v}");
+    for c in v["clinics"].as_array().unwrap() {
+        assert!(
+            c["scenario_capitation_dkk"].as_f64().unwrap()
+                >= c["today_capitation_dkk"].as_f64().unwrap() - 1e-6,
+            "{c}"
+        );
+    }
+    let o = almen(&["economy", "fees", "--data", data_s, "--scenario", example]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("list morbidity"), "{}", text(&o));
+
+    let bad = d.path().join("bad.scenario");
+    std::fs::write(&bad, "name = x\ncapitation = weighted\npool_dkk = lots\n").unwrap();
+    let o = almen(&[
+        "economy",
+        "fees",
+        "--data",
+        data_s,
+        "--scenario",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("bad.scenario:3: pool_dkk: not a number (lots)"),
+        "{}",
+        text(&o)
+    );
 }

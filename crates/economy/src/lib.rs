@@ -12,10 +12,13 @@
 //! - [`frame`]: the economic frame under PLO's and RLTN's readings, the monthly profile, the
 //!   year-end forecast, Store Bededag as a named adjustment, and the 2023 worked example.
 //! - [`index`]: the age/sex-standardised activity index per clinic against its region.
+//! - [`fees`]: fee-structure simulation — flat against disease-weighted capitation, budget-neutral
+//!   or with a pool, optionally with a floor (scenario format in `SCENARIOS.md`).
 
 pub mod bills;
 pub mod controls;
 pub mod corrections;
+pub mod fees;
 pub mod frame;
 pub mod index;
 pub mod rules;
@@ -25,6 +28,10 @@ pub use bills::{
 };
 pub use controls::{Analysis, Finding, Options, RawFinding, Summary, analyse, evaluate};
 pub use corrections::{Proposal, propose, write_correction_cards};
+pub use fees::{
+    CapitationKind, ClinicFees, FeesError, FeesReport, Scenario, ScenarioError, ScenarioProblem,
+    simulate,
+};
 pub use frame::{FrameInput, FrameReport, Reading, compute as compute_frame, example_2023};
 pub use index::{ClinicCells, ClinicIndex, clinic_cells, standardise};
 pub use rules::{Rule, RuleError, RuleErrors, RuleKind, RuleSet};
