@@ -27,6 +27,7 @@
 mod api;
 mod audit_page;
 mod auth;
+mod capacity;
 mod cockpit;
 mod db;
 mod error;

@@ -84,6 +84,7 @@ impl Module {
 pub(crate) fn builtin(state: &AppState) -> Vec<Module> {
     [
         crate::cockpit::module(state),
+        crate::capacity::module(state),
         crate::vagt::module(state),
         crate::reference_page::module(state),
         crate::audit_page::module(state),
