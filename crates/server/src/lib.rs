@@ -30,6 +30,7 @@ mod auth;
 mod capacity;
 mod cockpit;
 mod db;
+mod economy;
 mod error;
 mod i18n;
 mod login;

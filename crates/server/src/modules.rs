@@ -85,6 +85,7 @@ pub(crate) fn builtin(state: &AppState) -> Vec<Module> {
     [
         crate::cockpit::module(state),
         crate::capacity::module(state),
+        crate::economy::module(state),
         crate::vagt::module(state),
         crate::reference_page::module(state),
         crate::audit_page::module(state),
