@@ -76,6 +76,7 @@ pub struct Month {
 pub struct Adjustment {
     pub name: String,
     pub description: String,
+    pub description_da: String,
     pub dkk: f64,
     /// Included in the effective frame.
     pub applied: bool,
@@ -214,6 +215,13 @@ pub fn compute(input: &FrameInput) -> FrameReport {
                 .into()
         } else {
             "Store Bededag is a holiday this year: no extra working day".into()
+        },
+        description_da: if extra {
+            "Store Bededag er arbejdsdag fra 2024: én ekstra arbejdsdags aktivitet \
+             (årets aktivitet ÷ arbejdsdage), som rammen skal kompensere"
+                .into()
+        } else {
+            "Store Bededag er helligdag dette år: ingen ekstra arbejdsdag".into()
         },
         dkk: if extra { per_day } else { 0.0 },
         applied: extra && input.compensate_store_bededag,

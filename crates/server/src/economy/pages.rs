@@ -273,7 +273,13 @@ pub(crate) async fn frame_page(
     let adjustments = report
         .adjustments
         .iter()
-        .map(|a| format!("{}: {} — {}", a.name, et.mdkk(a.dkk), a.description))
+        .map(|a| {
+            let text = match lang {
+                Lang::Da => &a.description_da,
+                Lang::En => &a.description,
+            };
+            format!("{}: {} — {text}", a.name, et.mdkk(a.dkk))
+        })
         .collect();
     render(&FrameTemplate {
         page: Page::new(&state, lang, &user, "/economy", et.frame_title),
