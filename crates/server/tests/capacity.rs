@@ -7,12 +7,10 @@ mod common;
 
 use almen_capacity::{Level, Limits, WeightTable};
 use almen_dataset::Dataset;
-use almen_server::{Db, ServerConfig, latest_audit, serve_until};
-use common::{Client, TestDb};
+use almen_server::{Db, latest_audit};
+use common::{Client, TestDb, TestServer};
 use sqlx::Row;
-use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
-use tokio::sync::oneshot;
+use std::sync::Arc;
 
 on_both_backends!(
     pages_render_for_the_right_roles,
@@ -20,17 +18,12 @@ on_both_backends!(
     only_the_clinic_comments_and_only_an_analyst_decides,
 );
 
-/// Fanø: a small municipality (about 3,400 citizens) with two clinics.
+/// Fanø, the kommune of the test dataset.
 const KOMMUNE: u16 = 563;
 
+/// Synthetic Fanø: two clinics.
 fn dataset() -> Arc<Dataset> {
-    static DS: OnceLock<Arc<Dataset>> = OnceLock::new();
-    DS.get_or_init(|| {
-        let scale = almen_synth::Scale::kommune(KOMMUNE).expect("a municipality");
-        let tables = almen_synth::generate_tables(scale, 3, 2025).expect("synthetic tables");
-        Arc::new(Dataset::from_tables(tables).expect("a valid dataset"))
-    })
-    .clone()
+    common::fano_dataset()
 }
 
 /// The clinic the demo GP is linked to: the one with the most listed patients.
@@ -50,61 +43,6 @@ fn other_clinic(ds: &Dataset) -> String {
         .map(|c| ds.clinics.id.get(c).to_string())
         .find(|c| *c != own)
         .expect("a second clinic")
-}
-
-/// The real server with the dataset, as `almen serve --data … --demo-users` runs it.
-struct Server {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-impl Server {
-    async fn start(db: &TestDb) -> Server {
-        let config = ServerConfig {
-            bind: "127.0.0.1:0".parse().expect("an address"),
-            database_url: db.url.clone(),
-            data_dir: None,
-            demo_users: true,
-        };
-        let (ready_tx, ready_rx) = oneshot::channel();
-        let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve_until(
-            config,
-            Some(dataset()),
-            move |addr| {
-                let _ = ready_tx.send(addr);
-            },
-            async move {
-                let _ = stop_rx.await;
-            },
-        ));
-        let addr = match ready_rx.await {
-            Ok(a) => a,
-            Err(_) => panic!("the server did not start: {:?}", task.await),
-        };
-        Server {
-            addr,
-            stop: Some(stop_tx),
-            task,
-        }
-    }
-
-    async fn user(&self, username: &str) -> Client {
-        let mut c = Client::tcp(self.addr);
-        c.login(username, &format!("almen-{username}")).await;
-        c
-    }
-
-    async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        match (&mut self.task).await {
-            Ok(Ok(())) => {}
-            other => panic!("the server failed: {other:?}"),
-        }
-    }
 }
 
 fn location(res: &common::Resp) -> &str {
@@ -127,7 +65,7 @@ async fn count(db: &Db, table: &str) -> i64 {
 
 async fn pages_render_for_the_right_roles(db: &TestDb) {
     let ds = dataset();
-    let server = Server::start(db).await;
+    let server = TestServer::start_with(db.config(), Some(dataset())).await;
     let own = gp_clinic(&ds);
 
     for user in ["gp", "analyst", "admin"] {
@@ -250,7 +188,7 @@ async fn pages_render_for_the_right_roles(db: &TestDb) {
 async fn the_hearing_round_trip_survives_a_restart(db: &TestDb) {
     let ds = dataset();
     let own = gp_clinic(&ds);
-    let server = Server::start(db).await;
+    let server = TestServer::start_with(db.config(), Some(dataset())).await;
 
     // The GP comments on the clinic's number.
     let mut gp = server.user("gp").await;
@@ -350,7 +288,7 @@ async fn the_hearing_round_trip_survives_a_restart(db: &TestDb) {
     server.stop().await;
 
     // After a restart everything is still there.
-    let server = Server::start(db).await;
+    let server = TestServer::start_with(db.config(), Some(dataset())).await;
     let mut gp = server.user("gp").await;
     let res = gp.get(&format!("/capacity/clinics/{own}")).await;
     assert_eq!(res.status, 200);
@@ -384,7 +322,7 @@ async fn only_the_clinic_comments_and_only_an_analyst_decides(db: &TestDb) {
     let ds = dataset();
     let own = gp_clinic(&ds);
     let other = other_clinic(&ds);
-    let server = Server::start(db).await;
+    let server = TestServer::start_with(db.config(), Some(dataset())).await;
     let comment = [("comment", "En kommentar.")];
     let fin = [("final_minimum", "1500"), ("reason", "Fordi.")];
 

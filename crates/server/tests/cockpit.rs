@@ -7,12 +7,10 @@
 mod common;
 
 use almen_dataset::Dataset;
-use almen_server::{Db, ServerConfig, latest_audit, serve_until};
-use common::{Client, TestDb};
+use almen_server::{Db, latest_audit};
+use common::{Client, TestDb, TestServer};
 use serde_json::Value;
-use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
-use tokio::sync::oneshot;
+use std::sync::Arc;
 
 on_both_backends!(
     a_gp_opens_their_clinic_and_a_list_with_ids_masked,
@@ -22,17 +20,9 @@ on_both_backends!(
     aggregates_suppress_small_counts_and_read_clusters_from_the_database,
 );
 
-/// Fanø: a small municipality (about 3,400 citizens) with two clinics.
-const KOMMUNE: u16 = 563;
-
+/// Synthetic Fanø: two clinics.
 fn dataset() -> Arc<Dataset> {
-    static DS: OnceLock<Arc<Dataset>> = OnceLock::new();
-    DS.get_or_init(|| {
-        let scale = almen_synth::Scale::kommune(KOMMUNE).expect("a municipality");
-        let tables = almen_synth::generate_tables(scale, 3, 2025).expect("synthetic tables");
-        Arc::new(Dataset::from_tables(tables).expect("a valid dataset"))
-    })
-    .clone()
+    common::fano_dataset()
 }
 
 /// The clinic the demo GP is linked to: the one with the most listed patients.
@@ -66,61 +56,6 @@ fn patient_of(ds: &Dataset, clinic: u32) -> String {
     ds.patients.id.get(row as usize).to_string()
 }
 
-/// The real server with the dataset, as `almen serve --data … --demo-users` runs it.
-struct Server {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-impl Server {
-    async fn start(db: &TestDb) -> Server {
-        let config = ServerConfig {
-            bind: "127.0.0.1:0".parse().expect("an address"),
-            database_url: db.url.clone(),
-            data_dir: None,
-            demo_users: true,
-        };
-        let (ready_tx, ready_rx) = oneshot::channel();
-        let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve_until(
-            config,
-            Some(dataset()),
-            move |addr| {
-                let _ = ready_tx.send(addr);
-            },
-            async move {
-                let _ = stop_rx.await;
-            },
-        ));
-        let addr = match ready_rx.await {
-            Ok(a) => a,
-            Err(_) => panic!("the server did not start: {:?}", task.await),
-        };
-        Server {
-            addr,
-            stop: Some(stop_tx),
-            task,
-        }
-    }
-
-    async fn user(&self, username: &str) -> Client {
-        let mut c = Client::tcp(self.addr);
-        c.login(username, &format!("almen-{username}")).await;
-        c
-    }
-
-    async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        match (&mut self.task).await {
-            Ok(Ok(())) => {}
-            other => panic!("the server failed: {other:?}"),
-        }
-    }
-}
-
 fn location(res: &common::Resp) -> &str {
     res.header("location")
         .unwrap_or_else(|| panic!("a redirect: {res:?}"))
@@ -141,7 +76,7 @@ async fn db_of(db: &TestDb) -> Db {
 
 async fn a_gp_opens_their_clinic_and_a_list_with_ids_masked(db: &TestDb) {
     let ds = dataset();
-    let server = Server::start(db).await;
+    let server = TestServer::start_with(db.config(), Some(dataset())).await;
     let mut gp = server.user("gp").await;
     let own = ds.clinics.id.get(gp_clinic(&ds) as usize).to_string();
 
@@ -236,7 +171,7 @@ async fn a_gp_opens_their_clinic_and_a_list_with_ids_masked(db: &TestDb) {
 
 async fn a_patient_view_is_audit_logged_and_shows_the_full_id(db: &TestDb) {
     let ds = dataset();
-    let server = Server::start(db).await;
+    let server = TestServer::start_with(db.config(), Some(dataset())).await;
     let mut gp = server.user("gp").await;
     let own = ds.clinics.id.get(gp_clinic(&ds) as usize).to_string();
     // From a list to a patient, by the link's opaque key.
@@ -311,7 +246,7 @@ async fn a_patient_view_is_audit_logged_and_shows_the_full_id(db: &TestDb) {
 
 async fn roles_and_clinics_limit_what_is_seen(db: &TestDb) {
     let ds = dataset();
-    let server = Server::start(db).await;
+    let server = TestServer::start_with(db.config(), Some(dataset())).await;
     let own = ds.clinics.id.get(gp_clinic(&ds) as usize).to_string();
     let other = ds.clinics.id.get(other_clinic(&ds) as usize).to_string();
     let own_patient = patient_of(&ds, gp_clinic(&ds));
@@ -426,7 +361,7 @@ async fn roles_and_clinics_limit_what_is_seen(db: &TestDb) {
 
 async fn a_treatment_plan_is_saved_in_versions_and_exported(db: &TestDb) {
     let ds = dataset();
-    let server = Server::start(db).await;
+    let server = TestServer::start_with(db.config(), Some(dataset())).await;
     let patient = patient_of(&ds, gp_clinic(&ds));
     let mut gp = server.user("gp").await;
     let page = gp.get(&format!("/cockpit/patients/{patient}")).await;
@@ -588,7 +523,7 @@ async fn a_treatment_plan_is_saved_in_versions_and_exported(db: &TestDb) {
 
 async fn aggregates_suppress_small_counts_and_read_clusters_from_the_database(db: &TestDb) {
     let ds = dataset();
-    let server = Server::start(db).await;
+    let server = TestServer::start_with(db.config(), Some(dataset())).await;
     let mut analyst = server.user("analyst").await;
     let mut suppressed = 0;
     for level in ["cluster", "kommune", "health_council", "region", "country"] {

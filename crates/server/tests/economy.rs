@@ -6,11 +6,9 @@
 mod common;
 
 use almen_dataset::Dataset;
-use almen_server::{Db, ServerConfig, latest_audit, serve_until};
-use common::{Client, TestDb};
-use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
-use tokio::sync::oneshot;
+use almen_server::{Db, latest_audit};
+use common::{TestDb, TestServer};
+use std::sync::Arc;
 
 on_both_backends!(
     roles_limit_the_economy_pages,
@@ -18,17 +16,9 @@ on_both_backends!(
     a_clinic_control_page_lists_findings_and_the_download_is_audited,
 );
 
-/// Fanø: a small municipality (about 3,400 citizens) with two clinics.
-const KOMMUNE: u16 = 563;
-
+/// Synthetic Fanø: two clinics.
 fn dataset() -> Arc<Dataset> {
-    static DS: OnceLock<Arc<Dataset>> = OnceLock::new();
-    DS.get_or_init(|| {
-        let scale = almen_synth::Scale::kommune(KOMMUNE).expect("a municipality");
-        let tables = almen_synth::generate_tables(scale, 3, 2025).expect("synthetic tables");
-        Arc::new(Dataset::from_tables(tables).expect("a valid dataset"))
-    })
-    .clone()
+    common::fano_dataset()
 }
 
 /// The clinic the demo GP is linked to: the one with the most listed patients.
@@ -41,68 +31,13 @@ fn gp_clinic(ds: &Dataset) -> u32 {
         .expect("clinics")
 }
 
-/// The real server with the dataset, as `almen serve --data … --demo-users` runs it.
-struct Server {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-impl Server {
-    async fn start(db: &TestDb) -> Server {
-        let config = ServerConfig {
-            bind: "127.0.0.1:0".parse().expect("an address"),
-            database_url: db.url.clone(),
-            data_dir: None,
-            demo_users: true,
-        };
-        let (ready_tx, ready_rx) = oneshot::channel();
-        let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve_until(
-            config,
-            Some(dataset()),
-            move |addr| {
-                let _ = ready_tx.send(addr);
-            },
-            async move {
-                let _ = stop_rx.await;
-            },
-        ));
-        let addr = match ready_rx.await {
-            Ok(a) => a,
-            Err(_) => panic!("the server did not start: {:?}", task.await),
-        };
-        Server {
-            addr,
-            stop: Some(stop_tx),
-            task,
-        }
-    }
-
-    async fn user(&self, username: &str) -> Client {
-        let mut c = Client::tcp(self.addr);
-        c.login(username, &format!("almen-{username}")).await;
-        c
-    }
-
-    async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        match (&mut self.task).await {
-            Ok(Ok(())) => {}
-            other => panic!("the server failed: {other:?}"),
-        }
-    }
-}
-
 async fn db_of(db: &TestDb) -> Db {
     Db::connect(&db.url).await.expect("the database")
 }
 
 async fn roles_limit_the_economy_pages(db: &TestDb) {
     let ds = dataset();
-    let server = Server::start(db).await;
+    let server = TestServer::start_with(db.config(), Some(dataset())).await;
     let own = ds.clinics.id.get(gp_clinic(&ds) as usize).to_string();
     let other = (0..ds.clinics.len() as u32)
         .find(|&c| c != gp_clinic(&ds))
@@ -143,7 +78,7 @@ async fn roles_limit_the_economy_pages(db: &TestDb) {
 }
 
 async fn the_frame_dashboard_renders_its_chart_and_the_2023_example(db: &TestDb) {
-    let server = Server::start(db).await;
+    let server = TestServer::start_with(db.config(), Some(dataset())).await;
     let mut admin = server.user("admin").await;
     let res = admin.get("/economy/frame").await;
     assert_eq!(res.status, 200, "{}", res.body);
@@ -167,7 +102,7 @@ async fn the_frame_dashboard_renders_its_chart_and_the_2023_example(db: &TestDb)
 
 async fn a_clinic_control_page_lists_findings_and_the_download_is_audited(db: &TestDb) {
     let ds = dataset();
-    let server = Server::start(db).await;
+    let server = TestServer::start_with(db.config(), Some(dataset())).await;
     let own = ds.clinics.id.get(gp_clinic(&ds) as usize).to_string();
     let mut gp = server.user("gp").await;
     let res = gp.get(&format!("/economy/clinics/{own}")).await;

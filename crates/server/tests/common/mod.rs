@@ -174,6 +174,20 @@ impl Drop for PostgresDrop {
     }
 }
 
+/// Synthetic Fanø (kommune 563, about 3,400 citizens, two clinics), generated once per test
+/// binary: small enough for every test, with every table filled.
+#[allow(dead_code)] // only the module tests serve a dataset
+pub fn fano_dataset() -> std::sync::Arc<almen_dataset::Dataset> {
+    static DS: std::sync::OnceLock<std::sync::Arc<almen_dataset::Dataset>> =
+        std::sync::OnceLock::new();
+    DS.get_or_init(|| {
+        let scale = almen_synth::Scale::kommune(563).expect("a municipality");
+        let tables = almen_synth::generate_tables(scale, 3, 2025).expect("synthetic tables");
+        std::sync::Arc::new(almen_dataset::Dataset::from_tables(tables).expect("a valid dataset"))
+    })
+    .clone()
+}
+
 /// The real server, as `almen serve` runs it, on a free port of 127.0.0.1.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -183,11 +197,19 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(config: ServerConfig) -> TestServer {
+        TestServer::start_with(config, None).await
+    }
+
+    /// With a dataset already in memory, as `almen serve --data DIR` runs after reading it.
+    pub async fn start_with(
+        config: ServerConfig,
+        dataset: Option<std::sync::Arc<almen_dataset::Dataset>>,
+    ) -> TestServer {
         let (ready_tx, ready_rx) = oneshot::channel();
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
         let task = tokio::spawn(serve_until(
             config,
-            None,
+            dataset,
             move |addr| {
                 let _ = ready_tx.send(addr);
             },
@@ -211,6 +233,14 @@ impl TestServer {
 
     pub fn client(&self) -> Client {
         Client::tcp(self.addr)
+    }
+
+    /// A client logged in as a demo user (password `almen-USERNAME`).
+    #[allow(dead_code)] // not every test file logs in
+    pub async fn user(&self, username: &str) -> Client {
+        let mut c = Client::tcp(self.addr);
+        c.login(username, &format!("almen-{username}")).await;
+        c
     }
 
     /// Graceful shutdown; fails the test if the server ended with an error.
