@@ -8,57 +8,24 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { DEMO, almenBin, launchBrowser, login, screenshot, startAlmen } from './lib.mjs';
+import { DEMO, launchBrowser, login, screenshot, startAlmen, testDataset } from './lib.mjs';
 
 const ANALYST = { username: 'analyst', password: 'almen-analyst' };
 
-let dataDir;
-let ownData = false;
+let data;
 let almen;
 let browser;
 
-/** Runs `almen synth` into a temporary folder; resolves with the folder. */
-async function synthesise() {
-  const dir = await mkdtemp(path.join(tmpdir(), 'almen-cockpit-data-'));
-  const args = ['synth', '--scale', 'kommune', '--kommune', '563', '--seed', '3', '--out', dir, '--format', 'csv'];
-  const child = spawn(almenBin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const code = await new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', resolve);
-  });
-  if (code !== 0) {
-    await rm(dir, { recursive: true, force: true });
-    throw new Error(`${almenBin} synth failed (${code}); set ALMEN_COCKPIT_DATA to a dataset folder\n${stderr}`);
-  }
-  return dir;
-}
-
 before(async () => {
-  if (process.env.ALMEN_COCKPIT_DATA) {
-    dataDir = path.resolve(process.env.ALMEN_COCKPIT_DATA);
-  } else {
-    dataDir = await synthesise();
-    ownData = true;
-  }
-  almen = await startAlmen({ extraArgs: ['--data', dataDir] });
+  data = await testDataset('cockpit');
+  almen = await startAlmen({ extraArgs: ['--data', data.dir] });
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
   await almen?.stop();
-  if (ownData && dataDir) {
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  await data?.remove();
 });
 
 let patientId;

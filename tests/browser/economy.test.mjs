@@ -1,52 +1,25 @@
 // The economy pages in a real browser, on a small synthetic municipality (Fanø): the frame
 // dashboard renders its chart, and a clinic's control page lists a finding.
-// Dataset as in cockpit.test.mjs: `almen synth` (ALMEN_BIN) or ALMEN_COCKPIT_DATA.
+// The dataset comes from testDataset (lib.mjs): synthetic Fanø, or ALMEN_COCKPIT_DATA.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { DEMO, almenBin, launchBrowser, login, screenshot, startAlmen } from './lib.mjs';
+import { DEMO, launchBrowser, login, screenshot, startAlmen, testDataset } from './lib.mjs';
 
-let dataDir;
-let ownData = false;
+let data;
 let almen;
 let browser;
 
-async function synthesise() {
-  const dir = await mkdtemp(path.join(tmpdir(), 'almen-economy-data-'));
-  const args = ['synth', '--scale', 'kommune', '--kommune', '563', '--seed', '3', '--out', dir, '--format', 'csv'];
-  const child = spawn(almenBin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  const code = await new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', resolve);
-  });
-  if (code !== 0) {
-    await rm(dir, { recursive: true, force: true });
-    throw new Error(`${almenBin} synth failed (${code}); set ALMEN_COCKPIT_DATA to a dataset folder`);
-  }
-  return dir;
-}
-
 before(async () => {
-  if (process.env.ALMEN_COCKPIT_DATA) {
-    dataDir = path.resolve(process.env.ALMEN_COCKPIT_DATA);
-  } else {
-    dataDir = await synthesise();
-    ownData = true;
-  }
-  almen = await startAlmen({ extraArgs: ['--data', dataDir] });
+  data = await testDataset('economy');
+  almen = await startAlmen({ extraArgs: ['--data', data.dir] });
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
   await almen?.stop();
-  if (ownData && dataDir) {
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  await data?.remove();
 });
 
 test('the frame dashboard renders its chart', async () => {

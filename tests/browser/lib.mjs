@@ -113,6 +113,34 @@ export async function startAlmen({ extraArgs = [], timeoutMs = 60_000 } = {}) {
  * Returns { context, newPage, close }. newPage() starts with no cookies (no session, default
  * language), so each test begins logged out whatever the test before it did.
  */
+/**
+ * The dataset a module's test serves: the folder ALMEN_COCKPIT_DATA names, or synthetic Fanø
+ * (kommune 563, two clinics, seed 3) made with `almen synth` in a temporary folder. Resolves
+ * with `{ dir, remove }`; `remove()` deletes the folder only if it was made here.
+ */
+export async function testDataset(name) {
+  if (process.env.ALMEN_COCKPIT_DATA) {
+    return { dir: path.resolve(process.env.ALMEN_COCKPIT_DATA), remove: async () => {} };
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), `almen-${name}-data-`));
+  const args = ['synth', '--scale', 'kommune', '--kommune', '563', '--seed', '3', '--out', dir, '--format', 'csv'];
+  const child = spawn(almenBin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const code = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`${almenBin} synth failed (${code}); set ALMEN_COCKPIT_DATA to a dataset folder\n${stderr}`);
+  }
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
 export async function launchBrowser() {
   const profile = await mkdtemp(path.join(tmpdir(), 'almen-chromium-'));
   let context;
