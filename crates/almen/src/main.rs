@@ -5,6 +5,7 @@ mod cmd_capacity;
 mod cmd_cockpit;
 mod cmd_data;
 mod cmd_economy;
+mod cmd_planning;
 mod cmd_serve;
 mod cmd_synth;
 mod cmd_vagt;
@@ -51,6 +52,9 @@ enum Command {
     Capacity(cmd_capacity::CapacityCommand),
     /// The economy: the regions' controls on bill cards, 6101 corrections, the economic frame.
     Economy(cmd_economy::EconomyCommand),
+    /// Out-of-hours planning: Erlang C/A visitators for the phone targets, the queue simulator.
+    #[command(subcommand)]
+    Planning(cmd_planning::PlanningCommand),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
         Command::Cockpit(c) => cmd_cockpit::run(c),
         Command::Capacity(c) => cmd_capacity::run(c),
         Command::Economy(c) => cmd_economy::run(c),
+        Command::Planning(c) => cmd_planning::run(c),
     };
     match result {
         Ok(code) => code,
