@@ -101,7 +101,7 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub calls: PathBuf,
     /// Replayed seconds per second: 60 plays an hour in a minute; 0 sends as fast as possible.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 60.0, allow_negative_numbers = true)]
     pub speed: f64,
     /// The running server.
     #[arg(long, default_value = "http://127.0.0.1:8080")]

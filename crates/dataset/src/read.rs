@@ -970,6 +970,7 @@ fn read_table_parallel<T: Append>(
     }
     let total_rows = (next - 1) as usize;
     let mut out = T::default();
+    let mut reserved = false;
     let wave = rayon::current_num_threads().max(1) * 2;
     let mut g = 0;
     while g < groups.len() && !errs.full() {
@@ -996,9 +997,10 @@ fn read_table_parallel<T: Append>(
             })
             .collect();
         for (piece, e) in pieces {
-            if g == 0 && errs.list.is_empty() {
+            if !reserved && errs.list.is_empty() {
                 // Reserving once spares copying the table each time a column doubles.
                 out.reserve_like(total_rows, &piece);
+                reserved = true;
             }
             for err in e.list {
                 errs.push(err);
