@@ -75,12 +75,22 @@ impl Reason {
     }
 }
 
-/// Title of a code, trying shorter prefixes when the exact code has none.
-fn title(system: Option<DiagnosisSystem>, code: &str) -> Option<String> {
-    let mut c = code;
-    while !c.is_empty() {
+/// A code's title from the reference data: ICPC-2 in Danish or English, ICD-10 (looked up in
+/// its SKS form, Danish only) and ATC; a shorter prefix when the full code has none.
+pub fn code_title(system: Option<DiagnosisSystem>, code: &str, danish: bool) -> Option<String> {
+    let code: String = match system {
+        // Plain ICD-10 (`I48.9`) is looked up in its SKS form (`DI489`).
+        Some(DiagnosisSystem::Icd10) if !code.starts_with('D') => {
+            format!("D{}", code.replace('.', ""))
+        }
+        _ => code.replace('.', ""),
+    };
+    let mut c = code.as_str();
+    while c.len() >= 3 {
         let t = match system {
-            Some(DiagnosisSystem::Icpc2) => almen_reference::icpc2_title(c).map(|(da, _)| da),
+            Some(DiagnosisSystem::Icpc2) => {
+                almen_reference::icpc2_title(c).map(|(da, en)| if danish { da } else { en })
+            }
             Some(DiagnosisSystem::Icd10) => almen_reference::icd10_title(c),
             None => almen_reference::atc_name(c),
         };
@@ -92,9 +102,6 @@ fn title(system: Option<DiagnosisSystem>, code: &str) -> Option<String> {
             end -= 1;
         }
         c = &c[..end];
-        if c.len() < 3 {
-            break;
-        }
     }
     None
 }
@@ -104,7 +111,7 @@ pub(crate) fn diagnosis_reason(plan: &Plan, r: usize) -> Reason {
     let code = dg.codes.get(dg.code[r]).to_string();
     Reason {
         system: Some(dg.system[r].as_str()),
-        title: title(Some(dg.system[r]), &code),
+        title: code_title(Some(dg.system[r]), &code, true),
         code: Some(code),
         date: Some(dg.date[r]),
         end_date: dg.end_date[r],
@@ -116,7 +123,7 @@ pub(crate) fn prescription_reason(plan: &Plan, r: usize) -> Reason {
     let pr = &plan.ds.prescriptions;
     let code = pr.atcs.get(pr.atc[r]).to_string();
     Reason {
-        title: title(None, &code),
+        title: code_title(None, &code, true),
         code: Some(code),
         date: Some(pr.start[r]),
         end_date: pr.end[r],
@@ -345,4 +352,24 @@ pub(crate) fn reasons(plan: &Plan, ev: &ClinicEval, i: usize, list: usize) -> Ve
         }
     }
     unique
+}
+
+#[cfg(test)]
+mod title_tests {
+    use super::*;
+
+    #[test]
+    fn plain_and_sks_icd10_codes_get_the_same_title() {
+        let plain = code_title(Some(DiagnosisSystem::Icd10), "I48.9", true);
+        assert!(plain.is_some());
+        assert_eq!(
+            plain,
+            code_title(Some(DiagnosisSystem::Icd10), "DI489", true)
+        );
+        assert_ne!(
+            code_title(Some(DiagnosisSystem::Icpc2), "K78", true),
+            code_title(Some(DiagnosisSystem::Icpc2), "K78", false)
+        );
+        assert!(code_title(None, "B01AA03", true).is_some());
+    }
 }

@@ -39,7 +39,7 @@ mod report;
 
 pub use continuity::{ContinuityIndex, WINDOW_MONTHS, continuity_index};
 pub use engine::{ClinicCounts, Strata};
-pub use explain::{Reason, ReasonKind};
+pub use explain::{Reason, ReasonKind, code_title};
 pub use fls::{DXA_CODE, FlsGroup, FlsGroupInfo, fls_groups};
 pub use format::{ListDef, ListError, ListProblem, Origin};
 pub use lists::{ListSet, SHIPPED_FILE};

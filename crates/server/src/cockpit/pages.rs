@@ -66,39 +66,13 @@ pub(crate) fn list_name<'a>(lists: &'a ListSet, id: &'a str, lang: Lang) -> &'a 
     }
 }
 
-/// A code's title: ICPC-2 in the user's language, ICD-10 (SKS, Danish only) and ATC from the
-/// reference data; a shorter prefix when the full code has none.
+/// A code's title in the user's language (see [`almen_cockpit::code_title`]).
 pub(crate) fn code_title(
     system: Option<DiagnosisSystem>,
     code: &str,
     lang: Lang,
 ) -> Option<String> {
-    let code: String = match system {
-        // Plain ICD-10 (`I48.9`) is looked up in its SKS form (`DI489`).
-        Some(DiagnosisSystem::Icd10) if !code.starts_with('D') => {
-            format!("D{}", code.replace('.', ""))
-        }
-        _ => code.replace('.', ""),
-    };
-    let mut c = code.as_str();
-    while c.len() >= 3 {
-        let t = match system {
-            Some(DiagnosisSystem::Icpc2) => {
-                almen_reference::icpc2_title(c).map(|(da, en)| lang.pick(da, en))
-            }
-            Some(DiagnosisSystem::Icd10) => almen_reference::icd10_title(c),
-            None => almen_reference::atc_name(c),
-        };
-        if let Some(t) = t {
-            return Some(t.to_string());
-        }
-        let mut end = c.len() - 1;
-        while !c.is_char_boundary(end) {
-            end -= 1;
-        }
-        c = &c[..end];
-    }
-    None
+    almen_cockpit::code_title(system, code, lang == Lang::Da)
 }
 
 /// A measured value: whole numbers without decimals, others with up to two.
